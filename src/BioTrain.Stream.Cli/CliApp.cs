@@ -1,0 +1,21 @@
+using System.CommandLine;
+using BioTrain.Stream.Cli.Commands;
+
+namespace BioTrain.Stream.Cli;
+
+/// <summary>The <c>biotrain</c> command tree. Each area adds its subcommands in one line here.</summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("BioTrain.Stream: biosignal streams, on-device training on GAP9, predictions over LSL.");
+        root.Subcommands.Add(DeviceCommands.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,3 @@
+using BioTrain.Stream.Cli;
+
+return await CliApp.RunAsync(args).ConfigureAwait(false);
