@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Text;
+using BioTrain.Stream.Lsl.Config;
+using BioTrain.Stream.Lsl.Discovery;
+using BioTrain.Stream.Lsl.Internal;
+using BioTrain.Stream.Lsl.Protocol;
+
+namespace BioTrain.Stream.Lsl.Outlet;
+
+/// <summary>
+/// A UDP socket that answers discovery queries (<c>LSL:shortinfo</c>) for one outlet and, on the service
+/// port, time probes (<c>LSL:timedata</c>). One datagram at a time: a flood costs bounded memory and one task.
+/// </summary>
+internal sealed class UdpInfoServer : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly bool _answersTimeData;
+    private readonly QueryMatcher _matcher;
+    private readonly ReplyRateLimiter _limiter;
+    private readonly LslConfig _config;
+    private readonly string _shortInfoText;
+
+    private UdpInfoServer(Socket socket, bool answersTimeData, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter, LslConfig config)
+    {
+        _socket = socket;
+        _answersTimeData = answersTimeData;
+        _matcher = matcher;
+        _shortInfoText = shortInfo;
+        _limiter = limiter;
+        _config = config;
+    }
+
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    public long QueriesAnswered { get; private set; }
+
+    /// <summary>The per-outlet service socket, on a free port of the range.</summary>
+    public static Socket BindService(LslConfig config, AddressFamily family) => PortBinder.BindUdp(config, family);
+
+    public static UdpInfoServer ForService(Socket socket, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter, LslConfig config) =>
+        new(socket, answersTimeData: true, matcher, shortInfo, limiter, config);
+
+    /// <summary>
+    /// The responder on the shared multicast port (SO_REUSEADDR), joined to the scope's multicast groups.
+    /// Null when the scope has no address of this family.
+    /// </summary>
+    public static UdpInfoServer? CreateResponder(LslConfig config, AddressFamily family, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter)
+    {
+        var addresses = config.ResolveAddresses
+            .Select(a => IPAddress.TryParse(a, out var ip) ? ip : null)
+            .Where(ip => ip is not null && ip.AddressFamily == family)
+            .Select(ip => ip!)
+            .ToList();
+        if (addresses.Count == 0)
+        {
+            return null;
+        }
+
+        var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
+
+            socket.Bind(new IPEndPoint(PortBinder.ListenAddress(config, family), config.MulticastPort));
+            foreach (var group in addresses.Where(IsMulticast))
+            {
+                JoinGroup(socket, group, config);
+            }
+
+            return new UdpInfoServer(socket, answersTimeData: false, matcher, shortInfo, limiter, config);
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    private static bool IsMulticast(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? address.IsIPv6Multicast : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
+
+    private static void JoinGroup(Socket socket, IPAddress group, LslConfig config)
+    {
+        if (group.AddressFamily == AddressFamily.InterNetwork)
+        {
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, config.MulticastTtl);
+            foreach (var local in LocalMulticastAddresses(AddressFamily.InterNetwork))
+            {
+                TryJoin(() => socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(group, local)));
+            }
+        }
+        else
+        {
+            socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, config.MulticastTtl);
+            foreach (var index in MulticastInterfaceIndexes())
+            {
+                TryJoin(() => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group, index)));
+            }
+        }
+    }
+
+    private static void TryJoin(Action join)
+    {
+        try
+        {
+            join();
+        }
+        catch (SocketException)
+        {
+            // An interface that cannot join is skipped, as liblsl does.
+        }
+    }
+
+    internal static IEnumerable<IPAddress> LocalMulticastAddresses(AddressFamily family) =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.SupportsMulticast)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .Where(a => a.AddressFamily == family);
+
+    internal static IEnumerable<long> MulticastInterfaceIndexes() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.SupportsMulticast && n.Supports(NetworkInterfaceComponent.IPv6))
+            .Select(n => (long)n.GetIPProperties().GetIPv6Properties().Index);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(65536);
+        EndPoint any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                SocketReceiveFromResult result;
+                try
+                {
+                    result = await _socket.ReceiveFromAsync(buffer.AsMemory(0, 65536), SocketFlags.None, any, ct).ConfigureAwait(false);
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+
+                var arrival = LslClock.LocalClock();
+                await HandleAsync(buffer.AsMemory(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint, arrival, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask HandleAsync(ReadOnlyMemory<byte> packet, IPEndPoint sender, double arrival, CancellationToken ct)
+    {
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(packet.Span);
+        }
+        catch (ArgumentException)
+        {
+            return;
+        }
+
+        if (!DiscoveryPacket.TrySplitMethod(text, out var method, out var body))
+        {
+            return;
+        }
+
+        byte[] reply;
+        EndPoint target;
+        if (method == DiscoveryPacket.ShortInfoMethod)
+        {
+            if (!DiscoveryPacket.TryParseQuery(body, _config.MaxQueryLength, out var predicate, out var returnPort, out var queryId) ||
+                !_matcher.Matches(predicate))
+            {
+                return;
+            }
+
+            reply = DiscoveryPacket.FormatReply(queryId, _shortInfoText);
+            target = new IPEndPoint(sender.Address, returnPort);
+        }
+        else if (method == DiscoveryPacket.TimeDataMethod && _answersTimeData)
+        {
+            if (!TimeDataPacket.TryParseRequest(body, out var wave, out var t0))
+            {
+                return;
+            }
+
+            reply = TimeDataPacket.FormatReply(wave, t0, arrival, LslClock.LocalClock());
+            target = sender;
+        }
+        else
+        {
+            return;
+        }
+
+        if (!_limiter.TryTake())
+        {
+            return;
+        }
+
+        try
+        {
+            await _socket.SendToAsync(reply, SocketFlags.None, target, ct).ConfigureAwait(false);
+            QueriesAnswered++;
+        }
+        catch (SocketException)
+        {
+            // An unreachable asker is not our problem.
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
