@@ -97,6 +97,10 @@ internal sealed class XdfParser : IDisposable
             case XdfChunkTag.StreamFooter:
                 if (content.Length < 6)
                 {
+                    if (cutOff)
+                    {
+                        return Truncated(data, start, $"the file ends inside a {tag} chunk's stream id");
+                    }
                     return Resynchronise(data, start, $"a {tag} chunk of {length} bytes has no room for its stream id");
                 }
                 var streamId = BinaryPrimitives.ReadUInt32LittleEndian(content[2..]);
