@@ -49,11 +49,7 @@ internal sealed class UdpInfoServer : IDisposable
     /// </summary>
     public static UdpInfoServer? CreateResponder(LslConfig config, AddressFamily family, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter)
     {
-        var addresses = config.ResolveAddresses
-            .Select(a => IPAddress.TryParse(a, out var ip) ? ip : null)
-            .Where(ip => ip is not null && ip.AddressFamily == family)
-            .Select(ip => ip!)
-            .ToList();
+        var addresses = ScopeAddresses.Of(config, family);
         if (addresses.Count == 0)
         {
             return null;
@@ -69,7 +65,7 @@ internal sealed class UdpInfoServer : IDisposable
             }
 
             socket.Bind(new IPEndPoint(PortBinder.ListenAddress(config, family), config.MulticastPort));
-            foreach (var group in addresses.Where(IsMulticast))
+            foreach (var group in addresses.Where(ScopeAddresses.IsMulticast))
             {
                 JoinGroup(socket, group, config);
             }
@@ -82,9 +78,6 @@ internal sealed class UdpInfoServer : IDisposable
             return null;
         }
     }
-
-    private static bool IsMulticast(IPAddress address) =>
-        address.AddressFamily == AddressFamily.InterNetworkV6 ? address.IsIPv6Multicast : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
     private static void JoinGroup(Socket socket, IPAddress group, LslConfig config)
     {

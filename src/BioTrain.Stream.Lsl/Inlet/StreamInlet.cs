@@ -1,0 +1,536 @@
+using BioTrain.Stream.Lsl.Config;
+using BioTrain.Stream.Lsl.Discovery;
+using BioTrain.Stream.Lsl.Info;
+
+namespace BioTrain.Stream.Lsl.Inlet;
+
+/// <summary>
+/// Receives a stream: connects to the outlet's data feed, checks the test patterns, queues samples in a
+/// bounded buffer, and recovers when the outlet goes away (re-resolving by source_id if it restarted).
+/// A lost connection is reported at once through <see cref="ConnectionLost"/>, not after a watchdog.
+/// </summary>
+public sealed class StreamInlet : IDisposable, IAsyncDisposable
+{
+    private readonly LslConfig _config;
+    private readonly InletBuffer _buffer;
+    private readonly int _maxChunkLength;
+    private readonly bool _recover;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _sync = new();
+    private readonly Lock _processLock = new();
+    private readonly TimestampPostProcessor _processor;
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TimeCorrectionClient? _time;
+    private Task? _loop;
+    private StreamInfo _info;
+    private double _lastReceive;
+    private int _clockReset;
+    private long _lostCount;
+    private int _disposed;
+
+    /// <param name="info">A resolved stream (from <see cref="StreamResolver"/>).</param>
+    /// <param name="maxBufferLength">Seconds of data to buffer (×100 samples for irregular streams).</param>
+    /// <param name="maxChunkLength">Preferred chunk size in samples; 0 lets the outlet decide.</param>
+    /// <param name="recover">Reconnect and re-resolve when the outlet goes away (needs a source_id).</param>
+    public StreamInlet(StreamInfo info, int maxBufferLength = 360, int maxChunkLength = 0, bool recover = true, ProcessingOptions processing = ProcessingOptions.None, LslConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBufferLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxChunkLength);
+        _config = config ?? LslConfig.Load();
+        if (info.ChannelCount > _config.MaxChannelCount || info.ChannelCount <= 0)
+        {
+            throw new LslProtocolException(LslProtocolError.ChannelCountOutOfRange, $"channel_count {info.ChannelCount} is outside 1..{_config.MaxChannelCount}");
+        }
+
+        _info = info.Clone();
+        _maxChunkLength = maxChunkLength;
+        _recover = recover && info.SourceId.Length > 0;
+        var samples = info.IsIrregular ? maxBufferLength * 100.0 : Math.Ceiling(maxBufferLength * info.NominalSrate);
+        var budget = info.ChannelFormat == ChannelFormat.String ? 1 << 20 : _config.MaxBufferBytes / Math.Max(1, info.SampleBytes);
+        _buffer = new InletBuffer(info.ChannelCount, info.ChannelFormat, (int)Math.Clamp(Math.Min(samples, budget), 1, 1 << 30));
+        _processor = new TimestampPostProcessor(processing, info.NominalSrate, _config.SmoothingHalftime, CurrentCorrection, ConsumeClockReset);
+    }
+
+    /// <summary>Raised (on a pool thread) as soon as the data connection breaks.</summary>
+    public event EventHandler<InletConnectionEventArgs>? ConnectionLost;
+
+    /// <summary>Raised when data flows again after a loss, possibly from a restarted outlet.</summary>
+    public event EventHandler<InletConnectionEventArgs>? ConnectionRecovered;
+
+    /// <summary>The stream this inlet is (now) connected to; changes after recovery to a restarted outlet.</summary>
+    public StreamInfo Info
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _info;
+            }
+        }
+    }
+
+    public bool IsConnected { get; private set; }
+
+    /// <summary>How many times the connection was lost.</summary>
+    public long LostCount => Interlocked.Read(ref _lostCount);
+
+    /// <summary>Samples dropped by this inlet's own buffer because they were not pulled in time.</summary>
+    public long DroppedSamples => _buffer.Dropped;
+
+    public int SamplesAvailable => _buffer.Count;
+
+    /// <summary>The buffer size in samples, as sent to the outlet (Max-Buffer-Length).</summary>
+    public int BufferCapacity => _buffer.Capacity;
+
+    /// <summary>Connects and waits until the feed is verified (header and test patterns).</summary>
+    public async Task OpenStreamAsync(double timeout = LslConstants.Forever, CancellationToken ct = default)
+    {
+        Task connected;
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+            connected = _connected.Task;
+        }
+
+        try
+        {
+            await connected.WaitAsync(TimeSpan.FromSeconds(Math.Min(timeout, int.MaxValue / 1000.0)), ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new LslTimeoutException("the stream did not open within the timeout", e);
+        }
+
+        if ((_processor.Options & ProcessingOptions.ClockSync) != 0)
+        {
+            await TimeCorrectionAsync(Math.Min(timeout, 5.0), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the connection without waiting (pulls do this implicitly, as in liblsl).</summary>
+    public void StartStream()
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        }
+    }
+
+    /// <summary>The full info of the stream, with its desc tree, fetched from the outlet.</summary>
+    public async Task<StreamInfo> GetFullInfoAsync(double timeout = LslConstants.Forever, CancellationToken ct = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(Math.Min(timeout, int.MaxValue / 1000.0)));
+        try
+        {
+            return await FeedConnection.FetchFullInfoAsync(Info, _config, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new LslTimeoutException("the full info did not arrive within the timeout", e);
+        }
+    }
+
+    /// <summary>Local minus remote clock, in seconds: add it to the stream's timestamps. Waits for the first estimate.</summary>
+    public Task<double> TimeCorrectionAsync(double timeout = LslConstants.Forever, CancellationToken ct = default) =>
+        TimeClient().GetAsync(TimeSpan.FromSeconds(Math.Min(timeout, int.MaxValue / 1000.0)), ct);
+
+    /// <summary>Round-trip time of the probe the current correction came from (its uncertainty).</summary>
+    public double TimeCorrectionUncertainty => _time?.Uncertainty ?? double.PositiveInfinity;
+
+    /// <summary>True once after the clock reference was reset (recovery to a restarted outlet).</summary>
+    public bool WasClockReset() => ConsumeClockReset();
+
+    private bool ConsumeClockReset() => Interlocked.Exchange(ref _clockReset, 0) != 0;
+
+    private double CurrentCorrection()
+    {
+        var client = TimeClient();
+        return client.HasEstimate ? client.Correction : 0.0;
+    }
+
+    private TimeCorrectionClient TimeClient()
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            if (_time is null)
+            {
+                _time = new TimeCorrectionClient(FeedConnection.ServiceEndPoint(_info), _config);
+                _time.Start();
+            }
+
+            return _time;
+        }
+    }
+
+    /// <summary>Pulls one sample; returns its timestamp, or 0.0 when none arrived within <paramref name="timeout"/> seconds.</summary>
+    public double PullSample<T>(Span<T> sample, double timeout = LslConstants.Forever)
+        where T : unmanaged
+    {
+        CheckNumeric(sample.Length);
+        StartStream();
+        if (!_buffer.WaitForData(timeout))
+        {
+            return 0.0;
+        }
+
+        Span<double> ts = stackalloc double[1];
+        return _buffer.TakeNumeric(sample, ts, 1, _info.ChannelFormat) == 1 ? Process(ts[0]) : 0.0;
+    }
+
+    public double PullSample(Span<string> sample, double timeout = LslConstants.Forever)
+    {
+        CheckStrings(sample.Length);
+        StartStream();
+        if (!_buffer.WaitForData(timeout))
+        {
+            return 0.0;
+        }
+
+        Span<double> ts = stackalloc double[1];
+        return _buffer.TakeStrings(sample, ts, 1) == 1 ? Process(ts[0]) : 0.0;
+    }
+
+    /// <summary>
+    /// Pulls up to as many samples as fit into <paramref name="data"/> (multiplexed) and
+    /// <paramref name="timestamps"/>; waits up to <paramref name="timeout"/> seconds for the first one.
+    /// </summary>
+    public int PullChunk<T>(Span<T> data, Span<double> timestamps, double timeout = 0.0)
+        where T : unmanaged
+    {
+        var max = Math.Min(data.Length / _info.ChannelCount, timestamps.Length);
+        CheckNumeric(max * _info.ChannelCount);
+        StartStream();
+        if (max == 0 || !_buffer.WaitForData(timeout))
+        {
+            return 0;
+        }
+
+        var n = _buffer.TakeNumeric(data, timestamps, max, _info.ChannelFormat);
+        ProcessAll(timestamps[..n]);
+        return n;
+    }
+
+    public int PullChunk(Span<string> data, Span<double> timestamps, double timeout = 0.0)
+    {
+        var max = Math.Min(data.Length / _info.ChannelCount, timestamps.Length);
+        CheckStrings(max * _info.ChannelCount);
+        StartStream();
+        if (max == 0 || !_buffer.WaitForData(timeout))
+        {
+            return 0;
+        }
+
+        var n = _buffer.TakeStrings(data, timestamps, max);
+        ProcessAll(timestamps[..n]);
+        return n;
+    }
+
+    /// <summary>Waits without blocking a thread until at least one sample is there, then pulls a chunk.</summary>
+    public async ValueTask<int> PullChunkAsync<T>(Memory<T> data, Memory<double> timestamps, CancellationToken ct = default)
+        where T : unmanaged
+    {
+        StartStream();
+        using var wake = ct.Register(static s => ((InletBuffer)s!).DataArrived.Set(), _buffer);
+        while (!_buffer.HasDataOrFault)
+        {
+            ct.ThrowIfCancellationRequested();
+            await _buffer.DataArrived.WaitAsync().ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        return PullChunk(data.Span, timestamps.Span, 0.0);
+    }
+
+    /// <summary>Drops everything buffered; returns how many samples were dropped.</summary>
+    public int Flush()
+    {
+        var n = _buffer.Count;
+        _buffer.Clear();
+        return n;
+    }
+
+    private double Process(double timestamp)
+    {
+        if (_processor.Options == ProcessingOptions.None)
+        {
+            return timestamp;
+        }
+
+        lock (_processLock)
+        {
+            return _processor.Process(timestamp);
+        }
+    }
+
+    private void ProcessAll(Span<double> timestamps)
+    {
+        if (_processor.Options == ProcessingOptions.None)
+        {
+            return;
+        }
+
+        lock (_processLock)
+        {
+            for (var i = 0; i < timestamps.Length; i++)
+            {
+                timestamps[i] = _processor.Process(timestamps[i]);
+            }
+        }
+    }
+
+    private void CheckNumeric(int values)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!_info.ChannelFormat.IsNumeric())
+        {
+            throw new InvalidOperationException("this is a string stream: pull strings");
+        }
+
+        if (values % _info.ChannelCount != 0)
+        {
+            throw new ArgumentException($"buffer of {values} values is not a whole number of {_info.ChannelCount}-channel samples");
+        }
+    }
+
+    private void CheckStrings(int values)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_info.ChannelFormat != ChannelFormat.String)
+        {
+            throw new InvalidOperationException("this is a numeric stream: pull numbers");
+        }
+
+        if (values % _info.ChannelCount != 0)
+        {
+            throw new ArgumentException($"buffer of {values} values is not a whole number of {_info.ChannelCount}-channel samples");
+        }
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var lostBefore = false;
+        var attempts = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            Exception? error = null;
+            try
+            {
+                using var connection = await FeedConnection.OpenAsync(Info, _config, _buffer.Capacity, _maxChunkLength, ct).ConfigureAwait(false);
+                attempts = 0;
+                IsConnected = true;
+                Volatile.Write(ref _lastReceive, LslClock.LocalClock());
+                TaskCompletionSource connected;
+                lock (_sync)
+                {
+                    connected = _connected;
+                }
+
+                connected.TrySetResult();
+                if (lostBefore)
+                {
+                    ConnectionRecovered?.Invoke(this, new InletConnectionEventArgs("connected again"));
+                }
+
+                await ReceiveAsync(connection, ct).ConfigureAwait(false);
+                error = new LslProtocolException(LslProtocolError.UnexpectedEndOfStream, "the outlet closed the connection");
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is LslException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                error = e;
+            }
+
+            var wasConnected = IsConnected;
+            IsConnected = false;
+            if (wasConnected)
+            {
+                lostBefore = true;
+                Interlocked.Increment(ref _lostCount);
+                lock (_sync)
+                {
+                    if (_connected.Task.IsCompleted)
+                    {
+                        _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                }
+
+                ConnectionLost?.Invoke(this, new InletConnectionEventArgs(error?.Message ?? "connection lost", error));
+            }
+
+            if (!_recover || error is LslProtocolException { Reason: LslProtocolError.ChannelCountOutOfRange })
+            {
+                var lost = new LslLostException("the stream was lost and recovery is off (recover=false or empty source_id): " + error?.Message, error!);
+                _buffer.Fail(lost);
+                lock (_sync)
+                {
+                    _connected.TrySetException(lost);
+                }
+
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(_config.RecoveryDelay), ct).ConfigureAwait(false);
+                await TryRecoverAsync(attempts++ == 0 ? 1.0 : Math.Min(5.0, _config.MulticastMaxRtt), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Re-resolves the stream by its identity. The same uid: reconnect as before. Exactly one other
+    /// stream with the same identity (a restarted outlet): switch to it and reset the clock state.
+    /// </summary>
+    private async Task TryRecoverAsync(double waitSeconds, CancellationToken ct)
+    {
+        var current = Info;
+        var query = RecoveryQuery(current);
+        var found = await StreamResolver.ResolveQueryAsync(query, 1, waitSeconds, waitSeconds, _config, ct).ConfigureAwait(false);
+        if (found.Any(f => f.Uid == current.Uid))
+        {
+            var same = found.First(f => f.Uid == current.Uid);
+            lock (_sync)
+            {
+                _info.V4Address = same.V4Address;
+                _info.V6Address = same.V6Address;
+            }
+
+            return;
+        }
+
+        if (found.Count != 1)
+        {
+            return;
+        }
+
+        var next = found[0];
+        lock (_sync)
+        {
+            _info = next;
+            _time?.Reset(FeedConnection.ServiceEndPoint(next));
+        }
+
+        Interlocked.Exchange(ref _clockReset, 1);
+    }
+
+    internal static string RecoveryQuery(StreamInfo info)
+    {
+        var parts = new List<string> { $"channel_count='{info.ChannelCount}'" };
+        if (info.Name.Length > 0)
+        {
+            parts.Add($"name='{info.Name}'");
+        }
+
+        if (info.Type.Length > 0)
+        {
+            parts.Add($"type='{info.Type}'");
+        }
+
+        if (info.SourceId.Length > 0)
+        {
+            parts.Add($"source_id='{info.SourceId}'");
+        }
+
+        parts.Add($"channel_format='{info.ChannelFormat.ToLslName()}'");
+        return string.Join(" and ", parts);
+    }
+
+    private async Task ReceiveAsync(FeedConnection connection, CancellationToken ct)
+    {
+        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watch = WatchAsync(watchdog);
+        try
+        {
+            var reader = connection.Reader;
+            var interval = _info.NominalSrate > 0 ? 1.0 / _info.NominalSrate : 0.0;
+            var last = 0.0;
+            while (true)
+            {
+                var consumed = _buffer.Decode(reader.Buffered, connection.Decoder, interval, ref last, out var samples);
+                reader.Consume(consumed);
+                if (samples > 0)
+                {
+                    Volatile.Write(ref _lastReceive, LslClock.LocalClock());
+                }
+
+                if (!await reader.FillAsync(watchdog.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new LslTimeoutException($"no data for {_config.WatchdogTimeThreshold} s (watchdog)", e);
+        }
+        finally
+        {
+            await watchdog.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>liblsl's watchdog: a regular stream silent for WatchdogTimeThreshold is reconnected.</summary>
+    private async Task WatchAsync(CancellationTokenSource connection)
+    {
+        try
+        {
+            while (!connection.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(_config.WatchdogCheckInterval), connection.Token).ConfigureAwait(false);
+                if (_info.NominalSrate > 0 && LslClock.LocalClock() - Volatile.Read(ref _lastReceive) > _config.WatchdogTimeThreshold)
+                {
+                    await connection.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Task? loop;
+        TimeCorrectionClient? time;
+        lock (_sync)
+        {
+            loop = _loop;
+            time = _time;
+        }
+
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
+        if (time is not null)
+        {
+            await time.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _buffer.Fail(new ObjectDisposedException(nameof(StreamInlet)));
+        _stop.Dispose();
+    }
+}

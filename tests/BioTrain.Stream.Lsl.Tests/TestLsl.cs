@@ -1,0 +1,36 @@
+using BioTrain.Stream.Lsl.Config;
+
+namespace BioTrain.Stream.Lsl.Tests;
+
+/// <summary>
+/// Configs for tests: machine scope, IPv4 only, sockets on 127.0.0.1, and a port block of its own per
+/// test so parallel tests (and any real LSL on this host) never see each other. Timings are shortened.
+/// </summary>
+internal static class TestLsl
+{
+    private const int FirstPort = 41000;
+    private const int BlockSize = 12;
+    private static int _block = Environment.ProcessId % 300;
+
+    public static LslConfig NewConfig()
+    {
+        var block = Interlocked.Increment(ref _block) % 1800;
+        var multicast = FirstPort + (block * BlockSize);
+        return LslConfig.MachineOnly(multicast, multicast + 1, BlockSize - 1) with
+        {
+            MulticastMinRtt = 0.1,
+            TimeProbeInterval = 0.01,
+            TimeProbeMaxRtt = 0.05,
+            TimeUpdateInterval = 0.3,
+            RecoveryDelay = 0.1,
+            WatchdogCheckInterval = 1.0,
+            WatchdogTimeThreshold = 3.0,
+            HandshakeTimeout = 5.0,
+        };
+    }
+
+    /// <summary>Generous upper bound that only guards against hangs; never a timing assertion.</summary>
+    public const double Patience = 20.0;
+
+    public static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(Patience)).Token;
+}
