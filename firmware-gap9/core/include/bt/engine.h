@@ -1,0 +1,172 @@
+/* The training engine: loads a model blob into one caller-given arena, plans the arena from the
+ * tensors' lifetimes, and runs forward, backward with gradient accumulation, and the optimiser.
+ *
+ * A batch of B is B calls of bt_engine_train_sample (each one pass of batch 1, gradients summed in
+ * place) and one bt_engine_step, so activation memory does not grow with B. The exception is batch
+ * norm with training statistics (BT_NORM_BATCH), which needs the whole batch at once:
+ * bt_engine_train_batch then runs one pass over up to B samples, and the plan holds B activations.
+ *
+ * No dynamic memory: the engine struct (static, a few tens of KiB) plus the arena. Error codes are
+ * the protocol's bt_error_code, with a text for the ERROR message. */
+#ifndef BT_ENGINE_H
+#define BT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bt/frame.h"
+#include "bt/layers.h"
+#include "bt/model.h"
+#include "bt/planner.h"
+#include "bt/real.h"
+
+typedef enum bt_optimizer {
+    BT_OPT_SGD = 0,  /* momentum, weight decay (PyTorch convention: v = mu v + g + wd w; w -= lr v) */
+    BT_OPT_ADAM = 1, /* bias-corrected Adam, L2 weight decay added to the gradient */
+} bt_optimizer;
+
+/* Which parameters of a layer train. INHERIT (per-layer only) takes the model-wide scope. LAST: only
+ * the last layer that has parameters trains (set model-wide). BIAS: only biases (conv/linear bias,
+ * norm beta). FROZEN layers keep no gradient and no optimiser state. */
+typedef enum bt_scope {
+    BT_SCOPE_INHERIT = 0,
+    BT_SCOPE_FULL = 1,
+    BT_SCOPE_LAST = 2,
+    BT_SCOPE_BIAS = 3,
+    BT_SCOPE_FROZEN = 4,
+} bt_scope;
+
+typedef struct bt_train_config {
+    uint8_t optimizer;     /* bt_optimizer */
+    float learning_rate;
+    float momentum;        /* SGD */
+    float weight_decay;
+    float beta1, beta2, eps; /* Adam */
+    uint16_t batch_size;   /* B: samples per step; sizes the plan in BATCH norm mode */
+    uint8_t scope;         /* bt_scope for every layer */
+    uint8_t layer_scope[BT_MODEL_MAX_LAYERS]; /* per-layer override, BT_SCOPE_INHERIT = 0 */
+    uint8_t norm_mode;     /* bt_norm_mode */
+    uint16_t norm_groups;  /* GROUP mode: groups per norm layer; 0 takes the model's */
+    float bn_momentum;     /* BATCH mode running statistics */
+} bt_train_config;
+
+/* SGD lr 0.01 momentum 0.9, Adam betas 0.9/0.999 eps 1e-8, batch 8, full scope, group norm. */
+void bt_train_config_default(bt_train_config *cfg);
+
+typedef struct bt_plan_report {
+    uint32_t arena_bytes;     /* what the device offers */
+    uint32_t peak_bytes;      /* what the plan uses */
+    uint32_t naive_bytes;     /* every tensor its own buffer, B samples of activations resident */
+    uint32_t lower_bound;     /* the largest live total at one step: no plan can beat it */
+    uint32_t weight_bytes;    /* parameters and norm running statistics */
+    uint32_t grad_bytes;      /* gradient accumulators of the trainable parameters */
+    uint32_t optim_bytes;     /* optimiser state */
+    uint32_t activation_peak; /* peak minus the persistent parts above */
+    uint32_t param_count;
+    uint32_t trainable_count;
+    uint64_t macs_forward;    /* one sample */
+    uint16_t layer_count;
+    uint16_t tensor_count;
+    uint16_t batch_resident;  /* samples of activations resident: B in BATCH norm mode, else 1 */
+    bool fits;
+    char message[160];
+} bt_plan_report;
+
+#define BT_ENGINE_MAX_TENSORS (3u * BT_MODEL_MAX_LAYERS + 8u)
+
+typedef struct bt_engine_layer {
+    uint8_t train_w, train_b;
+    uint8_t run_bwd, need_dx, save_in, save_out, save_stats;
+    uint32_t groups;
+    uint32_t grad_w_off, grad_b_off; /* in the gradient block (elements) */
+    int16_t t_stats;
+} bt_engine_layer;
+
+typedef struct bt_engine {
+    bt_model model;
+    bt_train_config cfg;
+    bt_engine_layer lay[BT_MODEL_MAX_LAYERS];
+    uint8_t *arena;
+    uint32_t arena_size;
+    uint16_t n_max;          /* samples per pass the plan holds */
+    uint16_t tensor_count;
+    int16_t act_t[BT_MODEL_MAX_LAYERS + 1];  /* activation k: input of layer k (k = 0: the sample) */
+    int16_t grad_t[BT_MODEL_MAX_LAYERS + 1]; /* gradient of activation k, -1 when not computed */
+    int16_t root[BT_ENGINE_MAX_TENSORS];     /* in-place tensors share their root's memory */
+    uint32_t elems[BT_ENGINE_MAX_TENSORS];   /* per sample */
+    uint8_t batched[BT_ENGINE_MAX_TENSORS];  /* size scales with n_max */
+    bt_plan_tensor plan[BT_ENGINE_MAX_TENSORS];
+    uint16_t scratch[BT_PLAN_SCRATCH_WORDS(BT_ENGINE_MAX_TENSORS)];
+    bt_real *params;
+    bt_real *grads;
+    bt_real *opt_m;
+    bt_real *opt_v;
+    uint32_t grad_count;
+    uint32_t pending;        /* samples accumulated since the last step */
+    uint32_t steps;
+    bt_real adam_b1t, adam_b2t;
+    uint32_t labels[BT_MODEL_MAX_LAYERS]; /* labels of one BATCH-mode pass (B <= 64) */
+    bool loaded;
+    bt_plan_report report;
+} bt_engine;
+
+/* Parses the blob, derives the training graph from cfg, plans the arena and copies the weights in.
+ * BT_ERR_MALFORMED_PAYLOAD for a bad blob or configuration, BT_ERR_NO_MEMORY when the plan does not
+ * fit (report->message names the bytes needed and available). The blob may be freed afterwards
+ * but must not overlap the arena. arena may be NULL (size 0) to plan only. */
+uint16_t bt_engine_load(bt_engine *e, const uint8_t *blob, size_t len, void *arena, size_t arena_size,
+                        const bt_train_config *cfg, bt_plan_report *report);
+
+/* New training configuration for the loaded model: re-plans, keeps the weights (they stay at
+ * arena offset 0), clears gradients, optimiser state and pending samples. */
+uint16_t bt_engine_configure(bt_engine *e, const bt_train_config *cfg, bt_plan_report *report);
+
+/* Forward and backward of one sample; adds its gradients to the accumulators. loss and predicted
+ * may be NULL. x may point at bt_engine_input(). */
+uint16_t bt_engine_train_sample(bt_engine *e, const bt_real *x, uint32_t label, bt_real *loss,
+                                uint32_t *predicted);
+
+/* count samples, x holds count inputs back to back. In BATCH norm mode one pass with batch
+ * statistics (count <= batch size); otherwise count single-sample passes. loss_sum and correct
+ * (number of arg-max hits) may be NULL. */
+uint16_t bt_engine_train_batch(bt_engine *e, const bt_real *x, const uint32_t *labels, uint32_t count,
+                               bt_real *loss_sum, uint32_t *correct);
+
+/* Applies the optimiser to the mean of the accumulated gradients, then clears them.
+ * BT_ERR_NOT_READY when nothing was accumulated. */
+uint16_t bt_engine_step(bt_engine *e);
+
+/* Forward in inference mode; probs receives classes values (may be NULL); predicted may be NULL. */
+uint16_t bt_engine_predict(bt_engine *e, const bt_real *x, bt_real *probs, uint32_t *predicted);
+
+/* Forward and loss without training. */
+uint16_t bt_engine_evaluate(bt_engine *e, const bt_real *x, uint32_t label, bt_real *loss, uint32_t *predicted);
+
+/* The input buffer of one sample inside the arena (input size values), where a transport can
+ * write a sample directly. */
+bt_real *bt_engine_input(bt_engine *e);
+uint32_t bt_engine_input_size(const bt_engine *e);
+
+/* All parameters in model order (the blob's weight section: per layer weights, bias, running
+ * statistics). Read or write them as float32 values; writes clear accumulated gradients. */
+uint32_t bt_engine_param_count(const bt_engine *e);
+uint16_t bt_engine_read_params(const bt_engine *e, uint32_t offset, float *dst, uint32_t count);
+uint16_t bt_engine_write_params(bt_engine *e, uint32_t offset, const float *src, uint32_t count);
+/* CRC-32C of the parameters as float32 LE: compares weights across ports and sessions. */
+uint32_t bt_engine_params_crc(const bt_engine *e);
+
+/* Per-layer view for tools and tests. grad_* point at the accumulators (NULL when not trained). */
+typedef struct bt_layer_view {
+    const bt_layer_desc *desc;
+    bool train_weight, train_bias;
+    const bt_real *weight, *bias;
+    const bt_real *grad_weight, *grad_bias;
+} bt_layer_view;
+bool bt_engine_layer_view(const bt_engine *e, uint32_t index, bt_layer_view *out);
+
+const bt_plan_report *bt_engine_report(const bt_engine *e);
+const char *bt_scope_name(uint8_t scope);
+const char *bt_norm_mode_name(uint8_t mode);
+
+#endif
