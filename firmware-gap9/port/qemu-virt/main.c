@@ -70,6 +70,8 @@ int main(void)
         }
         if (n > 0) {
             bt_device_feed(&device, burst, n);
+        } else {
+            uart_wait();
         }
     }
 }

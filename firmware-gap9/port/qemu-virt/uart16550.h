@@ -1,4 +1,4 @@
-/* Polled driver for the NS16550A UART of QEMU's virt machine (at 0x10000000). */
+/* Driver for the NS16550A UART of QEMU's virt machine (at 0x10000000). */
 #ifndef BT_QEMU_UART16550_H
 #define BT_QEMU_UART16550_H
 
@@ -7,6 +7,8 @@
 
 void uart_init(void);
 void uart_write(void *ctx, const uint8_t *data, size_t len);
+/* Sleeps until the UART has received data (or another interrupt is pending). */
+void uart_wait(void);
 /* Returns a received byte, or -1 when none is waiting. */
 int uart_try_read(void);
 
