@@ -1,0 +1,39 @@
+namespace BioTrain.Stream.Device.Client;
+
+/// <summary>What happened on a link so far; read by metrics and by tests.</summary>
+public sealed class DeviceLinkCounters
+{
+    private long _framesSent;
+    private long _framesReceived;
+    private long _framesRejected;
+    private long _deviceErrors;
+    private long _timeouts;
+    private long _staleResponses;
+
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    public long FramesReceived => Interlocked.Read(ref _framesReceived);
+
+    /// <summary>Frames from the device that failed validation (bad CRC, framing, length, ...).</summary>
+    public long FramesRejected => Interlocked.Read(ref _framesRejected);
+
+    /// <summary>ERROR frames the device sent.</summary>
+    public long DeviceErrors => Interlocked.Read(ref _deviceErrors);
+
+    public long Timeouts => Interlocked.Read(ref _timeouts);
+
+    /// <summary>Responses that arrived for no waiting request (late after a timeout, or unsolicited).</summary>
+    public long StaleResponses => Interlocked.Read(ref _staleResponses);
+
+    internal void Sent() => Interlocked.Increment(ref _framesSent);
+
+    internal void Received() => Interlocked.Increment(ref _framesReceived);
+
+    internal void Rejected() => Interlocked.Increment(ref _framesRejected);
+
+    internal void DeviceError() => Interlocked.Increment(ref _deviceErrors);
+
+    internal void Timeout() => Interlocked.Increment(ref _timeouts);
+
+    internal void Stale() => Interlocked.Increment(ref _staleResponses);
+}
