@@ -1,7 +1,8 @@
 /* bt-model-tool: the training engine on the host, for planning and benchmarking models.
  *   plan  FILE [options] [--json]       the device's memory plan: peak, naive footprint, params, MACs
  *   bench FILE [options] [--samples N]  training samples per second of the native build
- *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet)
+ *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet) or the
+ *                                       self-check model (selfcheck)
  * Options: --batch B --scope full|last|bias|frozen --norm group|batch|frozen --groups G
  *          --optim sgd|adam --lr X --arena BYTES
  * Exit codes: 0 ok, 1 bad input, 2 the plan does not fit the arena. */
@@ -14,6 +15,7 @@
 
 #include "bt/engine.h"
 #include "bt/model.h"
+#include "bt/selfcheck.h"
 
 /* What the virtual GAP9 leaves for the arena: L2 (1.5 MiB) less 128 KiB for code and static data. */
 #define BT_DEFAULT_ARENA (1408u * 1024u)
@@ -29,7 +31,7 @@ static int usage(void)
     fprintf(stderr, "usage: bt-model-tool plan|bench FILE [--batch B] [--scope full|last|bias|frozen]\n"
                     "         [--norm group|batch|frozen] [--groups G] [--optim sgd|adam] [--lr X]\n"
                     "         [--arena BYTES] [--samples N] [--json]\n"
-                    "       bt-model-tool zoo mi-bminet|epidenet|eegnet --out FILE [--channels C]\n"
+                    "       bt-model-tool zoo mi-bminet|epidenet|eegnet|selfcheck --out FILE [--channels C]\n"
                     "         [--samples T] [--classes K] [--f1 F] [--d D] [--f2 F] [--seed S]\n");
     return 1;
 }
@@ -235,16 +237,17 @@ int main(int argc, char **argv)
     o.arena = BT_DEFAULT_ARENA;
     o.samples = 64;
     if (strcmp(argv[1], "zoo") == 0) {
-        static const char *const names[] = {"mi-bminet", "epidenet", "eegnet"};
-        int which = pick(argv[2], names, 3);
+        static const char *const names[] = {"mi-bminet", "epidenet", "eegnet", "selfcheck"};
+        int which = pick(argv[2], names, 4);
         if (which < 0) {
             return usage();
         }
-        o.zoo = bt_zoo_defaults((bt_zoo_model)which);
+        o.zoo = bt_zoo_defaults(which == 3 ? BT_ZOO_MI_BMINET : (bt_zoo_model)which);
         if (!parse_options(argc, argv, 3, &o) || !o.out) {
             return usage();
         }
-        size_t n = bt_zoo_build((bt_zoo_model)which, &o.zoo, blob, sizeof blob);
+        size_t n = which == 3 ? bt_selfcheck_model(blob, sizeof blob)
+                              : bt_zoo_build((bt_zoo_model)which, &o.zoo, blob, sizeof blob);
         FILE *f = n ? fopen(o.out, "wb") : NULL;
         if (!f || fwrite(blob, 1, n, f) != n) {
             fprintf(stderr, "cannot build or write the model\n");
