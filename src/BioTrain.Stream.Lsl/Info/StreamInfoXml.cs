@@ -155,8 +155,9 @@ internal static class StreamInfoXml
         };
         try
         {
-            using var text = new StringReader(xml);
+            using var text = new StringReader(xml.TrimStart());
             using var reader = XmlReader.Create(text, settings);
+            // pugixml accepts leading whitespace before the declaration; XmlReader does not.
             var doc = XDocument.Load(reader, LoadOptions.PreserveWhitespace);
             if (doc.Root is not null && Depth(doc.Root) > MaxDepth)
             {

@@ -120,13 +120,37 @@ internal static class ValueConverter
     private static T FromLong<T>(long value)
         where T : unmanaged
     {
-        object boxed = typeof(T) == typeof(float) ? (float)value :
-            typeof(T) == typeof(double) ? (double)value :
-            typeof(T) == typeof(int) ? (int)Math.Clamp(value, int.MinValue, int.MaxValue) :
-            typeof(T) == typeof(short) ? (short)Math.Clamp(value, short.MinValue, short.MaxValue) :
-            typeof(T) == typeof(sbyte) ? (sbyte)Math.Clamp(value, sbyte.MinValue, sbyte.MaxValue) :
-            typeof(T) == typeof(long) ? value :
+        // Each branch boxes its own type: a ?: chain would widen them all to double.
+        object boxed;
+        if (typeof(T) == typeof(float))
+        {
+            boxed = (float)value;
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            boxed = (double)value;
+        }
+        else if (typeof(T) == typeof(int))
+        {
+            boxed = (int)Math.Clamp(value, int.MinValue, int.MaxValue);
+        }
+        else if (typeof(T) == typeof(short))
+        {
+            boxed = (short)Math.Clamp(value, short.MinValue, short.MaxValue);
+        }
+        else if (typeof(T) == typeof(sbyte))
+        {
+            boxed = (sbyte)Math.Clamp(value, sbyte.MinValue, sbyte.MaxValue);
+        }
+        else if (typeof(T) == typeof(long))
+        {
+            boxed = value;
+        }
+        else
+        {
             throw new NotSupportedException($"value type {typeof(T)} is not an LSL type");
+        }
+
         return (T)boxed;
     }
 }

@@ -85,7 +85,7 @@ internal static class DiscoveryPacket
         }
 
         queryId = Encoding.UTF8.GetString(packet[..lf]).Trim();
-        xml = Encoding.UTF8.GetString(packet[lf..]);
+        xml = Encoding.UTF8.GetString(packet[(lf + 1)..]).TrimStart();
         return true;
     }
 }
