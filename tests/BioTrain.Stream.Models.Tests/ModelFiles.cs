@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace BioTrain.Stream.Models.Tests;
+
+/// <summary>protocol/models of the source tree and its manifest.tsv.</summary>
+internal static class ModelFiles
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static string Directory => Path.Combine(RepoRoot, "protocol", "models");
+
+    public sealed record Entry(string File, string Model, ZooOptions Options, int Params, long Macs);
+
+    public static IReadOnlyList<Entry> Manifest()
+    {
+        var list = new List<Entry>();
+        foreach (var line in File.ReadAllLines(Path.Combine(Directory, "manifest.tsv")))
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var f = line.Split('\t');
+            int I(int k) => int.Parse(f[k], CultureInfo.InvariantCulture);
+            var options = new ZooOptions { Channels = I(2), Samples = I(3), Classes = I(4), F1 = I(5), D = I(6), F2 = I(7), Seed = uint.Parse(f[8], CultureInfo.InvariantCulture) };
+            list.Add(new Entry(f[0], f[1], options, I(9), long.Parse(f[10], CultureInfo.InvariantCulture)));
+        }
+
+        return list;
+    }
+
+    /// <summary>The firmware's self-check model (firmware-gap9/core/src/selfcheck.c), built here with the builder API.</summary>
+    public static ModelDefinition SelfCheck() =>
+        new ModelBuilder("selfcheck", new TensorShape(1, 4, 64))
+            .Conv2D(4, 4, 1)
+            .Norm(2)
+            .Relu()
+            .Conv2D(4, 1, 9, padLeft: 4, padRight: 4, groups: 4)
+            .Norm(2)
+            .Elu(1f)
+            .MaxPool(1, 4, 1, 4)
+            .Conv2D(8, 1, 3, strideW: 2, padLeft: 1, padRight: 1, groups: 2, bias: true)
+            .AvgPool(1, 4, 1, 4)
+            .Flatten()
+            .Linear(3)
+            .Build(42);
+
+    public static ModelDefinition Build(Entry e) => e.Model == "selfcheck" ? SelfCheck() : ModelZoo.Build(e.Model, e.Options);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("source tree not found above " + AppContext.BaseDirectory);
+    }
+}
