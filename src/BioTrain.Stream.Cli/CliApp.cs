@@ -10,6 +10,7 @@ public static class CliApp
     {
         var root = new RootCommand("BioTrain.Stream: biosignal streams, on-device training on GAP9, predictions over LSL.");
         root.Subcommands.Add(DeviceCommands.Create());
+        root.Subcommands.Add(ModelCommands.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DataCommands.Create());
         return root;
