@@ -69,7 +69,8 @@ public static class EdfReader
             var signal = header.Signals[i];
             if (!signal.IsAnnotation)
             {
-                outputs[i] = new double[(long)signal.SamplesPerRecord * records];
+                // Every element is written below: skip zeroing the (large) arrays.
+                outputs[i] = GC.AllocateUninitializedArray<double>(signal.SamplesPerRecord * records);
                 signals.Add(new EdfSignal(i, signal, header.RecordDuration, outputs[i]));
             }
         }

@@ -161,7 +161,8 @@ internal sealed class XdfStreamBuilder : IDisposable
     /// <summary>Builds the finished stream; <paramref name="timestamps"/> replaces the raw ones when clocks were applied.</summary>
     public XdfStream Build(XdfReadOptions options)
     {
-        var raw = _timestamps.ToArray();
+        var raw = GC.AllocateUninitializedArray<double>(_timestamps.Count);
+        _timestamps.Span.CopyTo(raw);
         var timestamps = options.ApplyClockOffsets && _offsets.Count > 0
             ? XdfClockSynchronizer.Apply(raw, _offsets, options.ClockResetThresholdSeconds)
             : raw;
@@ -183,7 +184,9 @@ internal sealed class XdfStreamBuilder : IDisposable
 
     private T[] Typed<T>() where T : unmanaged
     {
-        var result = MemoryMarshal.Cast<byte, T>(_values.Span).ToArray();
+        var source = MemoryMarshal.Cast<byte, T>(_values.Span);
+        var result = GC.AllocateUninitializedArray<T>(source.Length);
+        source.CopyTo(result);
         if (!BitConverter.IsLittleEndian)
         {
             ReverseEndianness(result);
