@@ -57,7 +57,7 @@ internal sealed class ProtocolReader : IDisposable
         return n > 0;
     }
 
-    /// <summary>Reads a line ending in LF (a CR before it is dropped). Null at end of stream before any byte.</summary>
+    /// <summary>Reads a line ending in LF, or the rest before end of stream (a CR before it is dropped). Null at end of stream before any byte.</summary>
     public async ValueTask<string?> ReadLineAsync(int maxBytes, CancellationToken ct)
     {
         var scanned = 0;
@@ -97,7 +97,10 @@ internal sealed class ProtocolReader : IDisposable
                     return null;
                 }
 
-                throw new LslProtocolException(LslProtocolError.UnexpectedEndOfStream, "stream ended inside a line");
+                // The last line may lack its end (liblsl's error replies do).
+                var rest = Encoding.UTF8.GetString(Buffered).TrimEnd('\r');
+                Consume(BufferedCount);
+                return rest;
             }
         }
     }
