@@ -310,6 +310,10 @@ static uint16_t build_plan(bt_engine *e, char *msg, size_t cap)
     r->param_count = m->param_count;
     r->trainable_count = e->grad_count;
     r->macs_forward = m->macs;
+    r->macs_train = m->macs;
+    for (uint16_t i = 0; i < L; i++) {
+        r->macs_train += (e->lay[i].train_w ? m->layers[i].macs : 0u) + (e->lay[i].need_dx ? m->layers[i].macs : 0u);
+    }
     r->layer_count = L;
     r->tensor_count = e->tensor_count;
     r->batch_resident = e->n_max;

@@ -87,14 +87,14 @@ static void measure(bt_zoo_model which, uint8_t *arena, size_t arena_size)
     bt_engine_predict(&engine, sample, NULL, NULL);
     uint64_t t3 = instret();
     uint64_t train = t1 - t0;
-    uint64_t macs = engine.model.macs;
-    /* Per MAC of the training sample: forward + backward is about 3x the forward MACs. */
+    uint64_t macs = rep.macs_train; /* forward + weight gradients + input gradients */
     snprintf(text, sizeof text,
-             "MODEL %s macs_forward=%lu peak_bytes=%lu train_sample_instret=%llu step_instret=%llu "
-             "predict_instret=%llu train_instret_per_forward_mac_x100=%lu\n",
-             bt_zoo_name(which), (unsigned long)macs, (unsigned long)rep.peak_bytes, (unsigned long long)train,
-             (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2),
-             (unsigned long)(macs ? train * 100u / macs : 0u));
+             "MODEL %s macs_forward=%lu macs_train=%lu peak_bytes=%lu train_sample_instret=%llu step_instret=%llu "
+             "predict_instret=%llu instret_per_train_mac_x100=%lu instret_per_predict_mac_x100=%lu\n",
+             bt_zoo_name(which), (unsigned long)engine.model.macs, (unsigned long)macs, (unsigned long)rep.peak_bytes,
+             (unsigned long long)train, (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2),
+             (unsigned long)(macs ? train * 100u / macs : 0u),
+             (unsigned long)(engine.model.macs ? (t3 - t2) * 100u / engine.model.macs : 0u));
     say(text);
 }
 

@@ -66,6 +66,7 @@ typedef struct bt_plan_report {
     uint32_t param_count;
     uint32_t trainable_count;
     uint64_t macs_forward;    /* one sample */
+    uint64_t macs_train;      /* one training sample: forward + weight gradients + input gradients */
     uint16_t layer_count;
     uint16_t tensor_count;
     uint16_t batch_resident;  /* samples of activations resident: B in BATCH norm mode, else 1 */
