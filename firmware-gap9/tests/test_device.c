@@ -23,7 +23,7 @@ static bytes sent;     /* what the device sent */
 static bytes request;  /* what the test sends */
 
 static const bt_region regions[] = {{"L2", 0x1C000000u, 1572864u}, {"L1", 0x10000000u, 131072u}};
-static const bt_device_info info = {"test", 370000000u, 8u, 0u, 2u, regions};
+static const bt_device_info info = {"test", 370000000u, 8u, 0u, 2u, regions, NULL, 0u};
 static bt_device dev;
 
 typedef struct reply {
@@ -196,7 +196,7 @@ static void wrong_crc_length_type_version(void)
     CHECK_EQ_U(error_code(&replies[0]), BT_ERR_VERSION_MISMATCH);
     bt_error_msg e;
     bt_error_decode(replies[0].payload, replies[0].h.length, &e);
-    const char *want = "protocol version mismatch: device 0.1, host 9.3";
+    const char *want = "protocol version mismatch: device 1.0, host 9.3";
     CHECK(e.text.len == strlen(want) && memcmp(e.text.data, want, e.text.len) == 0);
 
     add_frame(BT_PROTO_MAJOR, BT_MSG_HELLO, 23, (const uint8_t *)"\x01", 1);

@@ -9,8 +9,9 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "vectors")
 
-VERSION = 0
+VERSION = 1
 UNSOLICITED = 0x01
+RETRANSMIT = 0x02
 
 
 def crc32c(data: bytes) -> int:
@@ -82,21 +83,23 @@ def main():
         if f.endswith(".vec"):
             os.remove(os.path.join(OUT, f))
 
-    hello = struct.pack("<HHI", 0, 1, 65536) + str8("biotrain 0.1.0")
+    hello = struct.pack("<HHI", 1, 0, 65536) + str8("biotrain 0.2.0")
     message("hello", 0x01, 1, hello,
-            [("proto_major", 0), ("proto_minor", 1), ("max_payload", 65536), ("host", "biotrain 0.1.0")],
+            [("proto_major", 1), ("proto_minor", 0), ("max_payload", 65536), ("host", "biotrain 0.2.0")],
             "HELLO from the host, first request")
 
     regions = [("L2", 0x1C000000, 1572864), ("L1", 0x10000000, 131072)]
-    caps = struct.pack("<HH", 0, 1) + str8("0.1.0") + str8("qemu-virt")
-    caps += struct.pack("<IIBBHB", 8192, 370000000, 8, 0x05, 1, len(regions))
+    caps = struct.pack("<HH", 1, 0) + str8("0.2.0") + str8("qemu-virt")
+    caps += struct.pack("<IIBBHB", 8192, 370000000, 8, 0x0D, 1, len(regions))
     for n, base, size in regions:
         caps += str8(n) + struct.pack("<II", base, size)
-    fields = [("proto_major", 0), ("proto_minor", 1), ("firmware", "0.1.0"), ("port", "qemu-virt"),
-              ("max_payload", 8192), ("clock_hz", 370000000), ("cores", 8), ("features", 5),
+    caps += struct.pack("<I", 1400000)
+    fields = [("proto_major", 1), ("proto_minor", 0), ("firmware", "0.2.0"), ("port", "qemu-virt"),
+              ("max_payload", 8192), ("clock_hz", 370000000), ("cores", 8), ("features", 13),
               ("rx_credit", 1), ("region_count", len(regions))]
     for i, (n, base, size) in enumerate(regions):
         fields += [(f"regions.{i}.name", n), (f"regions.{i}.base", f"0x{base:08X}"), (f"regions.{i}.size", size)]
+    fields += [("arena_bytes", 1400000)]
     message("capabilities", 0x81, 1, caps, fields, "CAPABILITIES of the QEMU virtual GAP9", credit=1)
 
     message("ping-empty", 0x02, 2, b"", [("data", "")], "PING with no payload")
@@ -117,6 +120,8 @@ def main():
     message("error-bad-crc", 0xFF, 0, err, [("code", 2), ("request_type", "0x00"), ("text", text)],
             "ERROR for a frame whose CRC failed: unsolicited, seq 0", flags=UNSOLICITED, credit=1)
 
+    v1_messages()
+
     # Frames every receiver must reject, with the error it must report.
     good = frame(0x02, 9, b"\x10\x20\x30")
     corrupted = bytearray(good)
@@ -131,9 +136,96 @@ def main():
     bad("bad-length-oversize", cobs(bytes(oversize)), "BAD_LENGTH",
         "length field says 0x7FFFFFF0 bytes, the frame holds 3")
     bad("unknown-type", cobs(frame(0x42, 7, b"")), "UNKNOWN_TYPE", "request type 0x42 does not exist")
-    bad("version-mismatch", cobs(frame(0x01, 5, struct.pack("<HHI", 1, 0, 4096) + str8("future host"), version=1)),
-        "VERSION_MISMATCH", "HELLO from a protocol-1 host")
+    bad("version-mismatch", cobs(frame(0x01, 5, struct.pack("<HHI", 2, 3, 4096) + str8("future host"), version=2)),
+        "VERSION_MISMATCH", "HELLO from a protocol-2.3 host")
     bad("malformed-hello", cobs(frame(0x01, 6, b"\x00\x00")), "MALFORMED_PAYLOAD", "HELLO cut after two bytes")
+
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def fmt(x):
+    """Floats are written with enough digits to round-trip binary32."""
+    return repr(f32(x))
+
+
+def v1_messages():
+    message("stats", 0x03, 10, b"", [], "STATS request (no payload)")
+    stats = struct.pack("<QIIBBHIIIIIIIQI", 123456789, 1400000, 460000, 1, 0, 0, 1000, 2, 2, 1, 12, 96, 12,
+                        987654321, 0xCAFEBABE)
+    message("stats-reply", 0x83, 10, stats,
+            [("uptime_us", 123456789), ("arena_bytes", 1400000), ("peak_bytes", 460000), ("model_loaded", 1),
+             ("frames_ok", 1000), ("frames_rejected", 2), ("errors_sent", 2), ("duplicates", 1), ("batches", 12),
+             ("samples", 96), ("steps", 12), ("instructions", 987654321), ("params_crc", "0xCAFEBABE")],
+            "STATS_REPLY", credit=1)
+    message("reset", 0x04, 11, bytes([0]), [("what", 0)], "RESET: unload the model")
+    message("reset-done", 0x84, 11, b"", [], "RESET_DONE", credit=1)
+
+    message("model-begin", 0x10, 20, struct.pack("<II", 9000, 0x12345678), [("size", 9000), ("crc", "0x12345678")],
+            "MODEL_BEGIN of a 9000-byte blob")
+    message("model-ready", 0x90, 20, b"", [], "MODEL_READY", credit=1)
+    chunk = bytes(range(1, 41))
+    message("model-chunk", 0x11, 21, struct.pack("<I", 4096) + chunk, [("offset", 4096), ("bytes", chunk.hex())],
+            "MODEL_CHUNK of 40 bytes at offset 4096", flags=RETRANSMIT)
+    message("chunk-ack", 0x91, 21, struct.pack("<I", 4136), [("received", 4136)], "CHUNK_ACK", credit=1)
+
+    cfg = struct.pack("<BBBBffffffHHfB", 1, 0, 1, 0, 0.001, 0.9, 0.0001, 0.9, 0.999, 1e-8, 8, 4, 0.1, 3) + bytes([0, 4, 2])
+    cfg_fields = [("optimizer", 1), ("norm_mode", 0), ("scope", 1), ("learning_rate", fmt(0.001)),
+                  ("momentum", fmt(0.9)), ("weight_decay", fmt(0.0001)), ("beta1", fmt(0.9)), ("beta2", fmt(0.999)),
+                  ("eps", fmt(1e-8)), ("batch_size", 8), ("norm_groups", 4), ("bn_momentum", fmt(0.1)),
+                  ("layer_count", 3), ("layer_scope", "000402")]
+    message("model-commit", 0x12, 22, cfg, cfg_fields, "MODEL_COMMIT: Adam, group norm (4 groups), full, layer 1 frozen, layer 2 last")
+    message("configure", 0x13, 30, cfg, cfg_fields, "CONFIGURE with the same configuration")
+    plan = struct.pack("<IIIIIIIIIQIHHI", 1400000, 441000, 5400000, 7400, 7400, 14800, 411400, 1850, 1850,
+                       1203200, 16000, 4, 1, 0x0BADF00D)
+    message("model-plan", 0x92, 22, plan,
+            [("arena_bytes", 1400000), ("peak_bytes", 441000), ("naive_bytes", 5400000), ("weight_bytes", 7400),
+             ("grad_bytes", 7400), ("optim_bytes", 14800), ("activation_bytes", 411400), ("param_count", 1850),
+             ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
+             ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
+            "MODEL_PLAN of MI-BMInet-like figures", credit=1)
+
+    message("batch-begin", 0x20, 40, struct.pack("<IBBH", 7, 0, 0, 8), [("batch_id", 7), ("mode", 0), ("count", 8)],
+            "BATCH_BEGIN: train batch 7 of 8 samples")
+    message("batch-ready", 0xA0, 40, struct.pack("<II", 7, 64000), [("batch_id", 7), ("sample_bytes", 64000)],
+            "BATCH_READY", credit=1)
+    values = struct.pack("<4f", 1.0, -0.5, 0.0, 3.25)
+    message("sample", 0x21, 41, struct.pack("<IHHI", 7, 2, 3, 63984) + values,
+            [("batch_id", 7), ("index", 2), ("label", 3), ("offset", 63984), ("bytes", values.hex())],
+            "SAMPLE: the last 16 bytes of sample 2 (label 3)")
+    message("sample-ack-partial", 0xA1, 42, struct.pack("<IHBBI", 7, 3, 0, 0, 8192),
+            [("batch_id", 7), ("index", 3), ("complete", 0), ("received", 8192)], "SAMPLE_ACK: sample 3 not complete yet",
+            credit=1)
+    probs = [0.125, 0.5, 0.25, 0.125]
+    ack = struct.pack("<IHBBIfHQH", 9, 0, 1, 0, 64000, 0.0, 1, 4200000, 4) + struct.pack("<4f", *probs)
+    message("sample-ack-predict", 0xA1, 41, ack,
+            [("batch_id", 9), ("index", 0), ("complete", 1), ("received", 64000), ("loss", fmt(0.0)), ("predicted", 1),
+             ("instructions", 4200000), ("prob_count", 4)] + [(f"probs.{i}", fmt(p)) for i, p in enumerate(probs)],
+            "SAMPLE_ACK of a predict-mode sample with probabilities", credit=1)
+    message("batch-end", 0x22, 50, struct.pack("<I", 7), [("batch_id", 7)], "BATCH_END of batch 7")
+    confusion = [2, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 0, 0, 0, 0, 2]
+    result = struct.pack("<IBBHfHHQQQIII", 7, 0, 0, 8, 0.75, 7, 4, 31000000, 28875000, 28875000 * 100 // 439, (28875000 * 100 // 439) * 5 // 37000, 12, 0xDEADBEEF)
+    result += struct.pack("<16H", *confusion)
+    message("batch-result", 0xA2, 50, result,
+            [("batch_id", 7), ("mode", 0), ("count", 8), ("loss_mean", fmt(0.75)), ("correct", 7), ("classes", 4),
+             ("instructions", 31000000), ("macs", 28875000), ("est_cycles", 28875000 * 100 // 439), ("est_energy_uj", (28875000 * 100 // 439) * 5 // 37000),
+             ("step", 12), ("params_crc", "0xDEADBEEF")] + [(f"confusion.{i}", c) for i, c in enumerate(confusion)],
+            "BATCH_RESULT of a train batch", credit=1)
+
+    message("weights-read", 0x30, 60, struct.pack("<II", 4096, 4096), [("offset", 4096), ("length", 4096)],
+            "WEIGHTS_READ 4096 bytes at 4096")
+    w = struct.pack("<3f", 0.5, -1.5, 2.0)
+    message("weights-data", 0xB0, 60, struct.pack("<III", 7392, 7404, 0x01020304) + w,
+            [("offset", 7392), ("total", 7404), ("crc", "0x01020304"), ("bytes", w.hex())],
+            "WEIGHTS_DATA: the last 12 bytes of a 7404-byte section", credit=1)
+    message("weights-write", 0x31, 61, struct.pack("<I", 0) + w, [("offset", 0), ("bytes", w.hex())],
+            "WEIGHTS_WRITE of 12 bytes at 0")
+    message("weights-chunk-ack", 0xB1, 61, struct.pack("<I", 12), [("received", 12)], "CHUNK_ACK of WEIGHTS_WRITE",
+            credit=1)
+    message("weights-commit", 0x32, 62, struct.pack("<I", 0xA1B2C3D4), [("crc", "0xA1B2C3D4")], "WEIGHTS_COMMIT")
+    message("weights-done", 0xB2, 62, struct.pack("<I", 0xA1B2C3D4), [("params_crc", "0xA1B2C3D4")], "WEIGHTS_DONE",
+            credit=1)
 
 
 if __name__ == "__main__":

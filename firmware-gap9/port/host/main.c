@@ -27,12 +27,15 @@ static const bt_region host_regions[] = {
     {"L1", 0x10000000u, 128u * 1024u},
 };
 
+static _Alignas(16) uint8_t host_arena[BT_ARENA_BYTES];
+
 static const bt_device_info host_info = {
-    "host", 370000000u, 8u, BT_FEATURE_FPU_F32, 2u, host_regions,
+    "host", 370000000u, 8u, BT_FEATURE_FPU_F32, 2u, host_regions, host_arena, BT_ARENA_BYTES,
 };
 
 typedef struct link_out {
     int fd;
+    bool is_socket; /* send() on sockets (no SIGPIPE), write() on the pty master */
     uint8_t buf[16384];
     size_t n;
     bool broken;

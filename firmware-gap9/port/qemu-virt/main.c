@@ -13,8 +13,8 @@ static const bt_region gap9_regions[] = {
     {"L1", 0x10000000u, 128u * 1024u},
 };
 
-static const bt_device_info qemu_info = {
-    "qemu-virt", 370000000u, 8u, BT_FEATURE_INSTRUCTION_COUNTERS | BT_FEATURE_FPU_F32, 2u, gap9_regions,
+static bt_device_info qemu_info = {
+    "qemu-virt", 370000000u, 8u, BT_FEATURE_INSTRUCTION_COUNTERS | BT_FEATURE_FPU_F32, 2u, gap9_regions, NULL, 0u,
 };
 
 static uint64_t read_instret(void *ctx)
@@ -59,6 +59,9 @@ void bt_qemu_trap(uint32_t mcause, uint32_t mepc, uint32_t mtval)
 int main(void)
 {
     uart_init();
+    /* The models' arena: all of L2 after the firmware's own code and data. */
+    qemu_info.arena = __l2_arena_start;
+    qemu_info.arena_size = BT_ARENA_BYTES; /* the linker script asserts that L2 has room for it */
     bt_port port = {uart_write, read_instret, read_time_us, NULL};
     bt_device_init(&device, &port, &qemu_info);
     uint8_t burst[16]; /* drain what the FIFO holds, then hand it over in one call */

@@ -9,8 +9,8 @@
 
 #include "bt/cobs.h"
 
-#define BT_PROTO_MAJOR 0u
-#define BT_PROTO_MINOR 1u
+#define BT_PROTO_MAJOR 1u
+#define BT_PROTO_MINOR 0u
 
 #define BT_FRAME_HEADER_SIZE 12u
 #define BT_FRAME_CRC_SIZE 4u
@@ -19,6 +19,7 @@
 #define BT_MIN_MAX_PAYLOAD 256u
 
 #define BT_FLAG_UNSOLICITED 0x01u
+#define BT_FLAG_RETRANSMIT 0x02u
 
 typedef enum bt_error_code {
     BT_OK = 0x0000,

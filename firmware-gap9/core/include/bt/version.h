@@ -2,6 +2,6 @@
 #ifndef BT_VERSION_H
 #define BT_VERSION_H
 
-#define BT_FIRMWARE_VERSION "0.1.0"
+#define BT_FIRMWARE_VERSION "0.2.0"
 
 #endif
