@@ -1,12 +1,16 @@
-/* The native virtual device: the firmware core behind a Unix or loopback TCP socket.
+/* The native virtual device: the firmware core behind a Unix or loopback TCP socket, or behind a
+ * pseudo-terminal that a host opens like the tty of a USB-UART bridge.
  * Prints "READY <address>" on stdout once it accepts connections, serves one host at a time, and
  * keeps serving after a host disconnects (like a board that stays powered). */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,10 +32,9 @@ static const bt_region host_regions[] = {
     {"L1", 0x10000000u, 128u * 1024u},
 };
 
-static _Alignas(16) uint8_t host_arena[BT_ARENA_BYTES];
 
 static const bt_device_info host_info = {
-    "host", 370000000u, 8u, BT_FEATURE_FPU_F32, 2u, host_regions, host_arena, BT_ARENA_BYTES,
+    "host", 370000000u, 8u, BT_FEATURE_FPU_F32, 2u, host_regions,
 };
 
 typedef struct link_out {
@@ -45,7 +49,8 @@ static void flush_out(link_out *out)
 {
     size_t off = 0;
     while (off < out->n && !out->broken) {
-        ssize_t k = send(out->fd, out->buf + off, out->n - off, MSG_NOSIGNAL);
+        ssize_t k = out->is_socket ? send(out->fd, out->buf + off, out->n - off, MSG_NOSIGNAL)
+                                   : write(out->fd, out->buf + off, out->n - off);
         if (k < 0) {
             if (errno == EINTR) {
                 continue;
@@ -85,10 +90,12 @@ static uint64_t now_us(void *ctx)
 static int usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s (--unix PATH | --tcp HOST:PORT) [--once]\n"
+            "usage: %s (--unix PATH | --tcp HOST:PORT | --pty) [--once]\n"
             "  Native virtual GAP9 speaking the BioTrain protocol %u.%u (firmware %s).\n"
             "  --unix PATH      listen on a Unix socket (a stale socket file is replaced)\n"
             "  --tcp HOST:PORT  listen on TCP; HOST must be a loopback address; PORT 0 picks one\n"
+            "  --pty            serve on a new pseudo-terminal in raw mode, like a UART bridge's tty;\n"
+            "                   its slave side is printed as READY serial:/dev/pts/N\n"
             "  --once           exit after the first host disconnects\n",
             argv0, BT_PROTO_MAJOR, BT_PROTO_MINOR, BT_FIRMWARE_VERSION);
     return 2;
@@ -178,21 +185,80 @@ static int listen_tcp(const char *spec, char *address, size_t address_len)
     return fd;
 }
 
+/* A pty master in raw mode: no echo, no line editing, no CR/LF translation, 8 bits, VMIN 1.
+ * Termios requests on a Linux pty master act on its slave, so the slave is raw before any host
+ * opens it (a host that sets its own termios, like SerialPort, changes nothing that matters). */
+static int open_pty(char *address, size_t address_len)
+{
+    int fd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (fd < 0 || grantpt(fd) != 0 || unlockpt(fd) != 0) {
+        fprintf(stderr, "error: cannot create a pseudo-terminal: %s\n", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    const char *slave = ptsname(fd);
+    struct termios tio;
+    if (slave == NULL || tcgetattr(fd, &tio) != 0) {
+        fprintf(stderr, "error: cannot set up the pseudo-terminal: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    tio.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXOFF);
+    tio.c_oflag &= ~(tcflag_t)OPOST;
+    tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB);
+    tio.c_cflag |= CS8 | CREAD | CLOCAL;
+    tio.c_cc[VMIN] = 1;
+    tio.c_cc[VTIME] = 0;
+    if (tcsetattr(fd, TCSANOW, &tio) != 0) {
+        fprintf(stderr, "error: cannot put the pseudo-terminal in raw mode: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    snprintf(address, address_len, "serial:%s", slave);
+    return fd;
+}
+
+/* While no host has the slave open, the master polls POLLHUP (and reads fail with EIO) at once,
+ * so a short sleep stands in for "wait until a host opens it". */
+static void wait_for_pty_host(int fd)
+{
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, -1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0 || (p.revents & POLLHUP) == 0) {
+            return;
+        }
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static bt_device device; /* large (frame buffers): static, not on the stack */
 
-static void serve(int fd)
+/* Serves one host until it leaves: EOF or an error on a socket, EIO on the pty master (the host
+ * closed the slave). */
+static void serve(int fd, bool is_socket)
 {
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on Unix sockets */
+    if (is_socket) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on Unix sockets */
+    }
     static link_out out;
     out.fd = fd;
+    out.is_socket = is_socket;
     out.n = 0;
     out.broken = false;
     bt_port port = {write_out, NULL, now_us, &out};
     bt_device_init(&device, &port, &host_info);
     uint8_t buf[16384];
     for (;;) {
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        ssize_t n = is_socket ? recv(fd, buf, sizeof buf, 0) : read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -205,19 +271,38 @@ static void serve(int fd)
             break;
         }
     }
+}
+
+static int serve_pty(bool once)
+{
+    char address[160];
+    int fd = open_pty(address, sizeof address);
+    if (fd < 0) {
+        return 1;
+    }
+    printf("READY %s\n", address);
+    fflush(stdout);
+    do {
+        wait_for_pty_host(fd);
+        serve(fd, false);
+    } while (!once);
     close(fd);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     const char *unix_path = NULL;
     const char *tcp = NULL;
+    bool pty = false;
     bool once = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc) {
             unix_path = argv[++i];
         } else if (strcmp(argv[i], "--tcp") == 0 && i + 1 < argc) {
             tcp = argv[++i];
+        } else if (strcmp(argv[i], "--pty") == 0) {
+            pty = true;
         } else if (strcmp(argv[i], "--once") == 0) {
             once = true;
         } else if (strcmp(argv[i], "--version") == 0) {
@@ -227,10 +312,13 @@ int main(int argc, char **argv)
             return usage(argv[0]);
         }
     }
-    if ((unix_path == NULL) == (tcp == NULL)) {
+    if ((unix_path != NULL) + (tcp != NULL) + pty != 1) {
         return usage(argv[0]);
     }
     signal(SIGPIPE, SIG_IGN);
+    if (pty) {
+        return serve_pty(once);
+    }
 
     char address[160];
     int listener = unix_path ? listen_unix(unix_path, address, sizeof address)
@@ -250,7 +338,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "error: accept failed: %s\n", strerror(errno));
             break;
         }
-        serve(fd);
+        serve(fd, true);
+        close(fd);
     } while (!once);
 
     close(listener);
