@@ -14,4 +14,10 @@ public enum DeviceAddressKind
 
     /// <summary><c>tcp:HOST:PORT</c>: a device already listening on TCP.</summary>
     Tcp,
+
+    /// <summary><c>serial:/dev/ttyUSB1?baud=3000000</c>: a serial tty, e.g. a USB-UART bridge.</summary>
+    Serial,
+
+    /// <summary><c>usb:0403:6010?iface=1</c>: bulk endpoints of a USB device through libusb.</summary>
+    Usb,
 }
