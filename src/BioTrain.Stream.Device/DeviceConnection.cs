@@ -57,6 +57,9 @@ public sealed class DeviceConnection : IAsyncDisposable
                 case DeviceAddressKind.Tcp:
                     transport = await ConnectAsync(() => SocketTransport.ConnectTcpAsync(address.Target, address.Port, cancellationToken), address).ConfigureAwait(false);
                     break;
+                case DeviceAddressKind.Serial:
+                    transport = SerialTransport.Open(address.Target, address.Serial);
+                    break;
                 default:
                     throw new DeviceAddressException($"no transport for {address}");
             }
