@@ -333,7 +333,7 @@ static void reply_plan(bt_device *dev, const bt_frame_header *h)
     m.model_crc = dev->model_crc;
     bt_writer w = bt_writer_make(dev->reply_buf, sizeof dev->reply_buf);
     bt_model_plan_encode(&w, &m);
-    reply(dev, h, BT_MSG_MODEL_PLAN, w.pos);
+    reply(dev, h, BT_RESPONSE(h->type), w.pos); /* MODEL_PLAN, as 0x92 or 0x93 */
 }
 
 static bool decode_config(bt_device *dev, const bt_frame_header *h, const uint8_t *payload, bt_train_config *cfg)

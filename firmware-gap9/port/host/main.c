@@ -32,9 +32,10 @@ static const bt_region host_regions[] = {
     {"L1", 0x10000000u, 128u * 1024u},
 };
 
+static _Alignas(16) uint8_t host_arena[BT_ARENA_BYTES];
 
 static const bt_device_info host_info = {
-    "host", 370000000u, 8u, BT_FEATURE_FPU_F32, 2u, host_regions,
+    "host", 370000000u, 8u, BT_FEATURE_FPU_F32, 2u, host_regions, host_arena, BT_ARENA_BYTES,
 };
 
 typedef struct link_out {
