@@ -145,7 +145,8 @@ static size_t payload_from_fields(const bt_vec *v, uint8_t type, uint8_t *out, s
         bt_wire_config_encode(&w, &c);
         break;
     }
-    case BT_MSG_MODEL_PLAN: {
+    case BT_MSG_MODEL_PLAN:
+    case BT_RESPONSE(BT_MSG_CONFIGURE): {
         bt_model_plan_msg m = {vu(v, "payload.arena_bytes"), vu(v, "payload.peak_bytes"), vu(v, "payload.naive_bytes"),
                                vu(v, "payload.weight_bytes"), vu(v, "payload.grad_bytes"), vu(v, "payload.optim_bytes"),
                                vu(v, "payload.activation_bytes"), vu(v, "payload.param_count"),

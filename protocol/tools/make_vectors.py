@@ -185,6 +185,12 @@ def v1_messages():
              ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
              ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
             "MODEL_PLAN of MI-BMInet-like figures", credit=1)
+    message("configure-plan", 0x93, 30, plan,
+            [("arena_bytes", 1400000), ("peak_bytes", 441000), ("naive_bytes", 5400000), ("weight_bytes", 7400),
+             ("grad_bytes", 7400), ("optim_bytes", 14800), ("activation_bytes", 411400), ("param_count", 1850),
+             ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
+             ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
+            "MODEL_PLAN answering CONFIGURE (type 0x93)", credit=1)
 
     message("batch-begin", 0x20, 40, struct.pack("<IBBH", 7, 0, 0, 8), [("batch_id", 7), ("mode", 0), ("count", 8)],
             "BATCH_BEGIN: train batch 7 of 8 samples")

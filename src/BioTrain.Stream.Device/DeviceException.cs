@@ -189,3 +189,24 @@ public class DeviceDisconnectedException : DeviceException
     {
     }
 }
+
+/// <summary>
+/// The device stopped answering: its link closed, or nothing valid came back within the request
+/// deadline despite retransmissions. A resilient session reconnects and restores it.
+/// </summary>
+public class DeviceLostException : DeviceDisconnectedException
+{
+    public DeviceLostException()
+    {
+    }
+
+    public DeviceLostException(string message)
+        : base(message)
+    {
+    }
+
+    public DeviceLostException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

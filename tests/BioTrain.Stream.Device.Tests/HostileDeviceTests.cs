@@ -10,7 +10,8 @@ namespace BioTrain.Stream.Device.Tests;
 /// </summary>
 public class HostileDeviceTests
 {
-    private static readonly DeviceClientOptions Fast = new() { RequestTimeout = TimeSpan.FromSeconds(2) };
+    // One attempt: every link fault surfaces as its typed error (retransmission is tested below).
+    private static readonly DeviceClientOptions Fast = new() { RequestTimeout = TimeSpan.FromSeconds(2), AttemptTimeout = TimeSpan.FromSeconds(2), MaxAttempts = 1 };
 
     private static async Task<(ScriptedDevice Device, DeviceClient Client)> Open(Func<ReceivedFrame, byte[]?> firstReply, Func<ReceivedFrame, byte[]>? hello = null)
     {
@@ -105,13 +106,13 @@ public class HostileDeviceTests
     }
 
     [Fact]
-    public async Task Silence_is_a_timeout_and_a_late_answer_is_counted_not_misdelivered()
+    public async Task Silence_is_a_lost_device_and_the_client_stays_usable()
     {
         var (device, client) = await Open(_ => null);
         await using (device)
         await using (client)
         {
-            await Assert.ThrowsAsync<DeviceTimeoutException>(() => client.PingAsync("lost"u8.ToArray(), CancellationToken.None));
+            await Assert.ThrowsAsync<DeviceLostException>(() => client.PingAsync("lost"u8.ToArray(), CancellationToken.None));
             Assert.Equal(1, client.Counters.Timeouts);
             await client.PingAsync("next"u8.ToArray(), CancellationToken.None);
         }
@@ -131,7 +132,7 @@ public class HostileDeviceTests
         await using (device)
         await using (client)
         {
-            await Assert.ThrowsAsync<DeviceDisconnectedException>(() => client.PingAsync("x"u8.ToArray(), CancellationToken.None));
+            await Assert.ThrowsAsync<DeviceLostException>(() => client.PingAsync("x"u8.ToArray(), CancellationToken.None));
             await Assert.ThrowsAsync<DeviceDisconnectedException>(() => client.PingAsync("y"u8.ToArray(), CancellationToken.None));
         }
     }
@@ -139,13 +140,13 @@ public class HostileDeviceTests
     [Fact]
     public async Task Version_mismatch_names_both_versions()
     {
-        var device = new ScriptedDevice((_, f) => null, hello => ScriptedDevice.Error(hello.Header.Seq, DeviceErrorCode.VersionMismatch, "protocol version mismatch: device 1.0, host 0.1"));
+        var device = new ScriptedDevice((_, f) => null, hello => ScriptedDevice.Error(hello.Header.Seq, DeviceErrorCode.VersionMismatch, "protocol version mismatch: device 2.0, host 1.0"));
         await using (device)
         {
             var transport = await SocketTransport.ConnectUnixAsync(device.Path, CancellationToken.None);
             var e = await Assert.ThrowsAsync<ProtocolVersionMismatchException>(() => DeviceClient.ConnectAsync(transport, Fast, CancellationToken.None));
-            Assert.Contains("device 1.0", e.Message, StringComparison.Ordinal);
-            Assert.Contains("host 0.1", e.Message, StringComparison.Ordinal);
+            Assert.Contains("device 2.0", e.Message, StringComparison.Ordinal);
+            Assert.Contains("host 1.0", e.Message, StringComparison.Ordinal);
         }
     }
 
@@ -155,14 +156,14 @@ public class HostileDeviceTests
         var device = new ScriptedDevice((_, f) => null, hello =>
         {
             var w = new System.Buffers.ArrayBufferWriter<byte>();
-            new Protocol.Messages.Capabilities(3, 2, "future", "test", 4096, 1, 1, 0, 1, []).Encode(w);
+            new Protocol.Messages.Capabilities(3, 2, "future", "test", 4096, 1, 1, 0, 1, [], 0).Encode(w);
             return ScriptedDevice.Frame(MessageType.Capabilities, hello.Header.Seq, w.WrittenSpan);
         });
         await using (device)
         {
             var transport = await SocketTransport.ConnectUnixAsync(device.Path, CancellationToken.None);
             var e = await Assert.ThrowsAsync<ProtocolVersionMismatchException>(() => DeviceClient.ConnectAsync(transport, Fast, CancellationToken.None));
-            Assert.Contains("device 3.2, host 0.1", e.Message, StringComparison.Ordinal);
+            Assert.Contains("device 3.2, host 1.0", e.Message, StringComparison.Ordinal);
         }
     }
 
@@ -175,6 +176,46 @@ public class HostileDeviceTests
         {
             await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.PingAsync(new byte[client.MaxRequestPayload + 1], CancellationToken.None));
             Assert.Equal(0, client.Counters.Timeouts);
+        }
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("truncated")]
+    [InlineData("bad-crc")]
+    [InlineData("silence")]
+    [InlineData("unsolicited-bad-crc")]
+    public async Task With_retransmission_a_one_off_fault_is_invisible(string fault)
+    {
+        var options = new DeviceClientOptions { RequestTimeout = TimeSpan.FromSeconds(10), AttemptTimeout = TimeSpan.FromMilliseconds(200) };
+        var badCrc = GoldenVector.LoadAll().Single(v => v.Name == "bad-crc").Frame;
+        var executed = 0;
+        var device = new ScriptedDevice((i, f) =>
+        {
+            if (i > 0)
+            {
+                // The retransmission carries the same seq and the RETRANSMIT flag.
+                Assert.Equal(FrameFlagBits.Retransmit, f.Header.Flags & FrameFlagBits.Retransmit);
+                executed++;
+                return ScriptedDevice.Echo(f);
+            }
+
+            return fault switch
+            {
+                "garbage" => Bytes("DEADBEEF01020300"),
+                "truncated" => [.. ScriptedDevice.Echo(f).AsSpan(0, 10), 0],
+                "bad-crc" => badCrc,
+                "silence" => null,
+                _ => ScriptedDevice.Error(0, DeviceErrorCode.BadCrc, "bad CRC", FrameFlagBits.Unsolicited),
+            };
+        });
+        await using (device)
+        {
+            var transport = await SocketTransport.ConnectUnixAsync(device.Path, CancellationToken.None);
+            await using var client = await DeviceClient.ConnectAsync(transport, options, CancellationToken.None);
+            await client.PingAsync("payload"u8.ToArray(), CancellationToken.None);
+            Assert.Equal(1, client.Counters.Retransmissions);
+            Assert.Equal(1, executed);
         }
     }
 }

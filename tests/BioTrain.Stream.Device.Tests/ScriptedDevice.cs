@@ -32,7 +32,7 @@ internal sealed class ScriptedDevice : IAsyncDisposable
 
     public string Path { get; }
 
-    public static byte[] Frame(MessageType type, ushort seq, ReadOnlySpan<byte> payload, byte version = 0, FrameFlagBits flags = FrameFlagBits.None)
+    public static byte[] Frame(MessageType type, ushort seq, ReadOnlySpan<byte> payload, byte version = 1, FrameFlagBits flags = FrameFlagBits.None)
     {
         var w = new ArrayBufferWriter<byte>();
         FrameWriter.Write(w, new FrameHeader(version, type, flags, seq, 1, 0), payload);
@@ -42,7 +42,7 @@ internal sealed class ScriptedDevice : IAsyncDisposable
     public static byte[] Capabilities(ReceivedFrame hello)
     {
         var w = new ArrayBufferWriter<byte>();
-        new Capabilities(0, 1, "scripted", "test", 4096, 1_000_000, 1, DeviceFeatures.None, 1, [new MemoryRegion("L2", 0, 1 << 20)]).Encode(w);
+        new Capabilities(1, 0, "scripted", "test", 4096, 1_000_000, 1, DeviceFeatures.None, 1, [new MemoryRegion("L2", 0, 1 << 20)], 0).Encode(w);
         return Frame(MessageType.Capabilities, hello.Header.Seq, w.WrittenSpan);
     }
 

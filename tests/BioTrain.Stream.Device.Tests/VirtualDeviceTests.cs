@@ -52,7 +52,7 @@ public class VirtualDeviceTests
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await ConnectWithRetry(socket, device.SocketPath);
         await using var stream = new NetworkStream(socket);
-        var reader = new FrameReader(System.IO.Pipelines.PipeReader.Create(stream), 65536, 0);
+        var reader = new FrameReader(System.IO.Pipelines.PipeReader.Create(stream), 65536, ProtocolVersion.FrameVersion);
         foreach (var vector in GoldenVector.LoadAll().Where(v => v.ExpectError is not null))
         {
             await stream.WriteAsync(vector.Frame);
@@ -64,7 +64,7 @@ public class VirtualDeviceTests
             Assert.Equal(vector.ExpectError, error.Code.SpecName());
             if (error.Code == DeviceErrorCode.VersionMismatch)
             {
-                Assert.Equal("protocol version mismatch: device 0.1, host 1.0", error.Text);
+                Assert.Equal("protocol version mismatch: device 1.0, host 2.3", error.Text);
             }
         }
 

@@ -27,6 +27,10 @@ public sealed class DeviceClient : IAsyncDisposable
     private bool _sentFirstFrame;
     private DeviceException? _closedBecause;
     private Capabilities? _capabilities;
+    private long _lastValidFrame;
+    private long _srttTicks;
+    private int _chunk;
+    private int _cleanStreak;
 
     private DeviceClient(IDeviceTransport transport, DeviceClientOptions options)
     {
@@ -44,6 +48,13 @@ public sealed class DeviceClient : IAsyncDisposable
 
     /// <summary>Largest payload a request may carry right now.</summary>
     public int MaxRequestPayload => (int)Math.Min(_capabilities?.MaxPayload ?? ProtocolVersion.MinimumMaxPayload, int.MaxValue);
+
+    /// <summary>
+    /// The chunk size bulk transfers should use now: the device's maximum on a clean link, halved
+    /// after each retransmission (a short frame is likelier to arrive intact), doubled back after
+    /// a run of clean requests.
+    /// </summary>
+    public int ChunkSize => Math.Clamp(Volatile.Read(ref _chunk), Math.Min(_options.MinChunk, MaxRequestPayload), MaxRequestPayload);
 
     /// <summary>Opens the link: HELLO, then CAPABILITIES (or a typed refusal).</summary>
     public static async Task<DeviceClient> ConnectAsync(IDeviceTransport transport, DeviceClientOptions? options, CancellationToken cancellationToken)
@@ -80,8 +91,11 @@ public sealed class DeviceClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request and returns its response frame (dispose it). An ERROR answer becomes a
-    /// <see cref="DeviceErrorException"/>; a response of the wrong type a <see cref="DeviceProtocolException"/>.
+    /// Sends a request and returns its response frame (dispose it). Retransmits (same seq, so the
+    /// device never executes it twice) on a timeout or a damaged frame, up to
+    /// <see cref="DeviceClientOptions.MaxAttempts"/> within <see cref="DeviceClientOptions.RequestTimeout"/>.
+    /// An ERROR answer becomes a <see cref="DeviceErrorException"/>; a response of the wrong type a
+    /// <see cref="DeviceProtocolException"/>; silence a <see cref="DeviceLostException"/>.
     /// </summary>
     public async Task<ReceivedFrame> RequestAsync(MessageType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
@@ -106,14 +120,7 @@ public sealed class DeviceClient : IAsyncDisposable
 
             try
             {
-                await SendAsync(new FrameHeader(ProtocolVersion.FrameVersion, type, FrameFlagBits.None, seq, 0, 0), payload, cancellationToken).ConfigureAwait(false);
-                var frame = await pending.Completion.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
-                return Interpret(type, frame);
-            }
-            catch (TimeoutException)
-            {
-                Counters.Timeout();
-                throw new DeviceTimeoutException($"{type} (seq {seq}) got no answer from {_transport.Description} within {_options.RequestTimeout.TotalSeconds:0.###} s");
+                return await ExchangeAsync(pending, type, seq, payload, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -127,6 +134,98 @@ public sealed class DeviceClient : IAsyncDisposable
         {
             _credit.Release();
         }
+    }
+
+    private async Task<ReceivedFrame> ExchangeAsync(PendingRequest pending, MessageType type, ushort seq, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var deadline = started + (long)(_options.RequestTimeout.TotalSeconds * Stopwatch.Frequency);
+        var timeout = RetransmissionTimeout();
+        DeviceException? lastFault = null;
+        var attempts = 0;
+        while (attempts < Math.Max(1, _options.MaxAttempts))
+        {
+            var remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                break;
+            }
+
+            attempts++;
+            var nudge = pending.Arm();
+            var flags = attempts > 1 ? FrameFlagBits.Retransmit : FrameFlagBits.None;
+            if (attempts > 1)
+            {
+                Counters.Retransmitted();
+                ShrinkChunk();
+            }
+
+            await SendAsync(new FrameHeader(ProtocolVersion.FrameVersion, type, flags, seq, 0, 0), payload, cancellationToken).ConfigureAwait(false);
+            var wait = TimeSpan.FromSeconds(Math.Min(timeout.TotalSeconds, (double)remaining / Stopwatch.Frequency));
+            using var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(wait, delayCancel.Token);
+            var done = await Task.WhenAny(pending.Completion.Task, nudge, delay).ConfigureAwait(false);
+            await delayCancel.CancelAsync().ConfigureAwait(false);
+            if (done == pending.Completion.Task)
+            {
+                var frame = await pending.Completion.Task.ConfigureAwait(false);
+                if (attempts == 1)
+                {
+                    RecordRoundTrip(Stopwatch.GetTimestamp() - started);
+                }
+
+                return Interpret(type, frame);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (done == nudge)
+            {
+                lastFault = await nudge.ConfigureAwait(false); // damaged answer: send again at once
+            }
+            else
+            {
+                timeout *= 2;
+            }
+        }
+
+        var silent = Volatile.Read(ref _lastValidFrame) < started;
+        if (lastFault is not null && attempts >= _options.MaxAttempts)
+        {
+            throw lastFault;
+        }
+
+        Counters.Timeout();
+        var what = $"{type} (seq {seq}) got no valid answer from {_transport.Description} in {attempts} attempt{(attempts == 1 ? "" : "s")} over {Stopwatch.GetElapsedTime(started).TotalSeconds:0.###} s";
+        if (silent)
+        {
+            throw new DeviceLostException($"device lost: {what}", lastFault ?? new DeviceTimeoutException(what));
+        }
+
+        throw lastFault is null ? new DeviceTimeoutException(what) : new DeviceTimeoutException(what, lastFault);
+    }
+
+    private TimeSpan RetransmissionTimeout()
+    {
+        var srtt = TimeSpan.FromTicks(Volatile.Read(ref _srttTicks));
+        return srtt * 4 > _options.AttemptTimeout ? srtt * 4 : _options.AttemptTimeout;
+    }
+
+    private void RecordRoundTrip(long stopwatchTicks)
+    {
+        var ticks = (long)(stopwatchTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency));
+        var old = Volatile.Read(ref _srttTicks);
+        Volatile.Write(ref _srttTicks, old == 0 ? ticks : ((old * 7) + ticks) / 8);
+        if (++_cleanStreak >= 16)
+        {
+            _cleanStreak = 0;
+            Volatile.Write(ref _chunk, (int)Math.Min((long)Volatile.Read(ref _chunk) * 2, int.MaxValue));
+        }
+    }
+
+    private void ShrinkChunk()
+    {
+        _cleanStreak = 0;
+        Volatile.Write(ref _chunk, Math.Max(_options.MinChunk, Math.Min(Volatile.Read(ref _chunk), MaxRequestPayload) / 2));
     }
 
     private async Task HandshakeAsync(CancellationToken cancellationToken)
@@ -154,6 +253,7 @@ public sealed class DeviceClient : IAsyncDisposable
             }
 
             _capabilities = caps;
+            _chunk = (int)Math.Min(caps.MaxPayload, int.MaxValue);
             if (caps.RxCredit > 1)
             {
                 _credit.Release(caps.RxCredit - 1);
@@ -215,20 +315,21 @@ public sealed class DeviceClient : IAsyncDisposable
                 var read = await _reader.ReadAsync(_stop.Token).ConfigureAwait(false);
                 if (read.EndOfStream)
                 {
-                    Close(new DeviceDisconnectedException($"{_transport.Description} closed the link"));
+                    Close(new DeviceLostException($"device lost: {_transport.Description} closed the link"));
                     return;
                 }
 
                 if (read.Frame is { } frame)
                 {
                     Counters.Received();
+                    Volatile.Write(ref _lastValidFrame, Stopwatch.GetTimestamp());
                     Dispatch(frame);
                 }
                 else
                 {
                     Counters.Rejected();
                     var error = read.Rejection.Error;
-                    FailOldest(new DeviceProtocolException(error, $"received a frame from {_transport.Description} that fails validation: {error.SpecName()}"));
+                    NudgeOldest(new DeviceProtocolException(error, $"received a frame from {_transport.Description} that fails validation: {error.SpecName()}"));
                 }
             }
         }
@@ -265,7 +366,7 @@ public sealed class DeviceClient : IAsyncDisposable
                 {
                     // The device could not read one of our frames, so it cannot name the request.
                     var error = ErrorMessage.Decode(frame.Payload);
-                    FailOldest(new DeviceErrorException(error.Code, error.Text, $"device rejected a frame: {error.Code.SpecName()}: {error.Text}"));
+                    NudgeOldest(new DeviceErrorException(error.Code, error.Text, $"device rejected a frame: {error.Code.SpecName()}: {error.Text}"));
                 }
                 else
                 {
@@ -282,6 +383,18 @@ public sealed class DeviceClient : IAsyncDisposable
             _pending.TryGetValue(header.Seq, out pending);
         }
 
+        if (pending is not null && header.Type == MessageType.Error && IsLinkFault(frame))
+        {
+            // The device read our header but not the frame (e.g. a damaged length): send it again.
+            using (frame)
+            {
+                var error = ErrorMessage.Decode(frame.Payload);
+                pending.Nudge(new DeviceErrorException(error.Code, error.Text, $"device rejected a frame: {error.Code.SpecName()}: {error.Text}"));
+            }
+
+            return;
+        }
+
         if (pending is null || !pending.Completion.TrySetResult(frame))
         {
             Counters.Stale();
@@ -289,7 +402,17 @@ public sealed class DeviceClient : IAsyncDisposable
         }
     }
 
-    private void FailOldest(DeviceException error)
+    private static bool IsLinkFault(ReceivedFrame errorFrame)
+    {
+        var code = (DeviceErrorCode)System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(errorFrame.Payload);
+        return code is DeviceErrorCode.BadFraming or DeviceErrorCode.BadCrc or DeviceErrorCode.FrameTooLarge or DeviceErrorCode.BadLength;
+    }
+
+    private void NudgeOldest(DeviceException reason) => Oldest()?.Nudge(reason);
+
+    private void FailOldest(DeviceException error) => Oldest()?.Completion.TrySetException(error);
+
+    private PendingRequest? Oldest()
     {
         PendingRequest? oldest = null;
         lock (_gate)
@@ -303,7 +426,7 @@ public sealed class DeviceClient : IAsyncDisposable
             }
         }
 
-        oldest?.Completion.TrySetException(error);
+        return oldest;
     }
 
     private ushort NextSeq()
@@ -368,10 +491,24 @@ public sealed class DeviceClient : IAsyncDisposable
 
     private sealed class PendingRequest(MessageType type)
     {
+        private TaskCompletionSource<DeviceException> _nudge = NewNudge();
+
         public MessageType Type { get; } = type;
 
         public long Order { get; set; }
 
         public TaskCompletionSource<ReceivedFrame> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A fresh signal for this attempt: completes when a damaged answer calls for sending again.</summary>
+        public Task<DeviceException> Arm()
+        {
+            var next = NewNudge();
+            Volatile.Write(ref _nudge, next);
+            return next.Task;
+        }
+
+        public void Nudge(DeviceException reason) => Volatile.Read(ref _nudge).TrySetResult(reason);
+
+        private static TaskCompletionSource<DeviceException> NewNudge() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -3,11 +3,24 @@ namespace BioTrain.Stream.Device.Client;
 /// <summary>How a <see cref="DeviceClient"/> behaves on its link.</summary>
 public sealed record DeviceClientOptions
 {
-    /// <summary>How long a request waits for its answer before <see cref="DeviceTimeoutException"/>.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long one request may take in all, retransmissions included, before the device is
+    /// reported lost (<see cref="DeviceLostException"/>) or the request timed out
+    /// (<see cref="DeviceTimeoutException"/>, when the device did send something).
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First retransmission timeout; it doubles with each attempt, and grows with the measured round trip.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Attempts per request; 1 turns retransmission off, so every link fault surfaces as a typed error.</summary>
+    public int MaxAttempts { get; init; } = 8;
 
     /// <summary>The largest payload the host accepts from the device, announced in HELLO.</summary>
     public int MaxPayload { get; init; } = 1 << 20;
+
+    /// <summary>Smallest chunk the host shrinks to on a noisy link.</summary>
+    public int MinChunk { get; init; } = 256;
 
     /// <summary>Who the host is, announced in HELLO.</summary>
     public string HostName { get; init; } = $"biotrain {typeof(DeviceClientOptions).Assembly.GetName().Version?.ToString(3) ?? "0"}";

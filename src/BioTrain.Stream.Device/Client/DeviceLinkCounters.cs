@@ -9,6 +9,7 @@ public sealed class DeviceLinkCounters
     private long _deviceErrors;
     private long _timeouts;
     private long _staleResponses;
+    private long _retransmissions;
 
     public long FramesSent => Interlocked.Read(ref _framesSent);
 
@@ -24,6 +25,11 @@ public sealed class DeviceLinkCounters
 
     /// <summary>Responses that arrived for no waiting request (late after a timeout, or unsolicited).</summary>
     public long StaleResponses => Interlocked.Read(ref _staleResponses);
+
+    /// <summary>Requests sent again after a timeout or a damaged frame.</summary>
+    public long Retransmissions => Interlocked.Read(ref _retransmissions);
+
+    internal void Retransmitted() => Interlocked.Increment(ref _retransmissions);
 
     internal void Sent() => Interlocked.Increment(ref _framesSent);
 

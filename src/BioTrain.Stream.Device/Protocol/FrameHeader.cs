@@ -8,6 +8,7 @@ public enum FrameFlagBits : byte
 {
     None = 0,
     Unsolicited = 0x01,
+    Retransmit = 0x02,
 }
 
 /// <summary>The 12-byte frame header (protocol/SPEC.md 2.2); its layout is frozen across versions.</summary>

@@ -13,7 +13,8 @@ public sealed record Capabilities(
     byte Cores,
     DeviceFeatures Features,
     ushort RxCredit,
-    IReadOnlyList<MemoryRegion> Regions)
+    IReadOnlyList<MemoryRegion> Regions,
+    uint ArenaBytes)
 {
     public void Encode(IBufferWriter<byte> output)
     {
@@ -34,6 +35,8 @@ public sealed record Capabilities(
             w.U32(region.Base);
             w.U32(region.Size);
         }
+
+        w.U32(ArenaBytes);
     }
 
     public static Capabilities Decode(ReadOnlySpan<byte> payload)
@@ -55,6 +58,7 @@ public sealed record Capabilities(
             regions[i] = new MemoryRegion(r.Str8("region.name"), r.U32("region.base"), r.U32("region.size"));
         }
 
+        var arena = r.U32("arena_bytes");
         r.End();
         if (maxPayload < ProtocolVersion.MinimumMaxPayload)
         {
@@ -66,6 +70,6 @@ public sealed record Capabilities(
             throw new MalformedPayloadException(MessageType.Capabilities, "rx_credit is 0: the device could never accept a request");
         }
 
-        return new Capabilities(major, minor, firmware, port, maxPayload, clock, cores, features, credit, regions);
+        return new Capabilities(major, minor, firmware, port, maxPayload, clock, cores, features, credit, regions, arena);
     }
 }

@@ -8,4 +8,5 @@ public enum DeviceFeatures : byte
     InstructionCounters = 0x01,
     CycleCounters = 0x02,
     FpuF32 = 0x04,
+    Training = 0x08,
 }
