@@ -21,10 +21,7 @@ public sealed class ContinuousResolver : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(predicate);
         config ??= LslConfig.Load();
         _forgetAfter = forgetAfter;
-        var query = predicate.Trim().Length == 0
-            ? StreamResolver.SessionClause(config)
-            : $"{StreamResolver.SessionClause(config)} and {predicate}";
-        _session = new ResolveSession(config, query);
+        _session = new ResolveSession(config, StreamResolver.Query(config, predicate));
         _receiving = _session.ReceiveAsync(_stop.Token);
         _waves = SendWavesAsync(config, _stop.Token);
     }

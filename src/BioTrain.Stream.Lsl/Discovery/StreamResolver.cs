@@ -7,10 +7,15 @@ namespace BioTrain.Stream.Lsl.Discovery;
 public static class StreamResolver
 {
     /// <summary>All streams of this session, waiting the whole <paramref name="waitTime"/> (like resolve_streams).</summary>
-    public static Task<IReadOnlyList<StreamInfo>> ResolveAllAsync(double waitTime = 1.0, LslConfig? config = null, CancellationToken ct = default)
+    public static Task<IReadOnlyList<StreamInfo>> ResolveAllAsync(double waitTime = 1.0, LslConfig? config = null, CancellationToken ct = default) =>
+        ResolveAllAsync(string.Empty, waitTime, config, ct);
+
+    /// <summary>All streams of this session matching <paramref name="predicate"/>, waiting the whole <paramref name="waitTime"/>.</summary>
+    public static Task<IReadOnlyList<StreamInfo>> ResolveAllAsync(string predicate, double waitTime, LslConfig? config = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(predicate);
         config ??= LslConfig.Load();
-        return ResolveQueryAsync(SessionClause(config), 0, waitTime, waitTime, config, ct);
+        return ResolveQueryAsync(Query(config, predicate), 0, waitTime, waitTime, config, ct);
     }
 
     /// <summary>Streams whose <paramref name="property"/> equals <paramref name="value"/> (like resolve_byprop).</summary>
@@ -27,11 +32,14 @@ public static class StreamResolver
     {
         ArgumentNullException.ThrowIfNull(predicate);
         config ??= LslConfig.Load();
-        var query = predicate.Trim().Length == 0 ? SessionClause(config) : $"{SessionClause(config)} and {predicate}";
-        return ResolveQueryAsync(query, minimum, 0, timeout, config, ct);
+        return ResolveQueryAsync(Query(config, predicate), minimum, 0, timeout, config, ct);
     }
 
     internal static string SessionClause(LslConfig config) => $"session_id='{config.SessionId}'";
+
+    /// <summary>The query liblsl sends for a predicate: the session clause, and the predicate if there is one.</summary>
+    internal static string Query(LslConfig config, string predicate) =>
+        predicate.Trim().Length == 0 ? SessionClause(config) : $"{SessionClause(config)} and {predicate}";
 
     /// <summary>
     /// Sends waves of <paramref name="query"/> until at least <paramref name="minimum"/> streams answered and

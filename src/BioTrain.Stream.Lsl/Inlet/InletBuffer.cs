@@ -250,6 +250,24 @@ internal sealed class InletBuffer
         {
             ThrowIfFaulted();
             var n = (int)Math.Min(_head - _tail, maxSamples);
+            if (ValueConverter.FormatOf<T>() == format && BitConverter.IsLittleEndian)
+            {
+                // Same type: at most two block copies (the ring may wrap once).
+                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data);
+                var done = 0;
+                while (done < n)
+                {
+                    var slot = (int)(_tail & _mask);
+                    var run = Math.Min(n - done, _mask + 1 - slot);
+                    _values.AsSpan(slot * _sampleBytes, run * _sampleBytes).CopyTo(bytes[(done * _sampleBytes)..]);
+                    _timestamps.AsSpan(slot, run).CopyTo(timestamps[done..]);
+                    _tail += run;
+                    done += run;
+                }
+
+                return n;
+            }
+
             for (var i = 0; i < n; i++)
             {
                 var slot = (int)(_tail & _mask);

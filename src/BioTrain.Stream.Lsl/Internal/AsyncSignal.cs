@@ -3,19 +3,26 @@ using System.Threading.Tasks.Sources;
 namespace BioTrain.Stream.Lsl.Internal;
 
 /// <summary>
-/// An auto-reset signal for a single waiter that allocates nothing per wait: a set before the wait
-/// completes it at once, a set during the wait wakes it. Continuations run on the thread pool so the
-/// setter (a pushing thread) never runs the waiter's code.
+/// An auto-reset signal for a single waiter that allocates nothing per wait or per wake: a set before
+/// the wait completes it at once; a set during the wait queues the waiter's continuation on the thread
+/// pool with this object as the work item (so the setter, a pushing thread, never runs the waiter's code
+/// and no callback object is allocated). Execution context is not flowed; callers await with
+/// ConfigureAwait(false).
 /// </summary>
-internal sealed class AsyncSignal : IValueTaskSource
+internal sealed class AsyncSignal : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Signalled = 1;
     private const int Waiting = 2;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private readonly Lock _gate = new();
     private int _state;
+    private short _version;
+    private bool _completed;
+    private Action<object?>? _continuation;
+    private object? _continuationState;
 
+    /// <summary>Wakes the waiter (its continuation runs on the thread pool).</summary>
     public void Set()
     {
         while (true)
@@ -35,7 +42,7 @@ internal sealed class AsyncSignal : IValueTaskSource
             }
             else if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
             {
-                _core.SetResult(true);
+                Complete();
                 return;
             }
         }
@@ -49,10 +56,17 @@ internal sealed class AsyncSignal : IValueTaskSource
             return ValueTask.CompletedTask;
         }
 
-        _core.Reset();
+        lock (_gate)
+        {
+            _version++;
+            _completed = false;
+            _continuation = null;
+            _continuationState = null;
+        }
+
         if (Interlocked.CompareExchange(ref _state, Waiting, Idle) == Idle)
         {
-            return new ValueTask(this, _core.Version);
+            return new ValueTask(this, _version);
         }
 
         // Set between the two exchanges: consume it.
@@ -60,10 +74,70 @@ internal sealed class AsyncSignal : IValueTaskSource
         return ValueTask.CompletedTask;
     }
 
-    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    private void Complete()
+    {
+        bool schedule;
+        lock (_gate)
+        {
+            _completed = true;
+            schedule = _continuation is not null;
+        }
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+        if (!schedule)
+        {
+            return;
+        }
 
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        Action<object?>? continuation;
+        object? state;
+        lock (_gate)
+        {
+            continuation = _continuation;
+            state = _continuationState;
+            _continuation = null;
+            _continuationState = null;
+        }
+
+        continuation?.Invoke(state);
+    }
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        if (token != _version)
+        {
+            throw new InvalidOperationException("the signal was awaited twice");
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
+    {
+        lock (_gate)
+        {
+            return token == _version && !_completed ? ValueTaskSourceStatus.Pending : ValueTaskSourceStatus.Succeeded;
+        }
+    }
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        bool runNow;
+        lock (_gate)
+        {
+            runNow = _completed || token != _version;
+            if (!runNow)
+            {
+                _continuation = continuation;
+                _continuationState = state;
+            }
+        }
+
+        if (runNow)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(continuation, state, preferLocal: false);
+        }
+    }
 }

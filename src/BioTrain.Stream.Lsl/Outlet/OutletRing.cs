@@ -49,6 +49,22 @@ internal sealed class OutletRing
 
     public int ConsumerCount => Volatile.Read(ref _consumers).Length;
 
+    /// <summary>Samples pushed but not yet sent to the slowest consumer.</summary>
+    public long Backlog
+    {
+        get
+        {
+            var head = Volatile.Read(ref _head);
+            var backlog = 0L;
+            foreach (var c in Volatile.Read(ref _consumers))
+            {
+                backlog = Math.Max(backlog, Math.Min(head - c.Next, c.Capacity));
+            }
+
+            return backlog;
+        }
+    }
+
     /// <summary>Samples dropped so far by the consumers connected now.</summary>
     public long ActiveDropped => Volatile.Read(ref _consumers).Sum(c => c.Dropped);
 

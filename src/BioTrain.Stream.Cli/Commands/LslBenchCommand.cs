@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using BioTrain.Stream.Lsl;
+using BioTrain.Stream.Lsl.Config;
+using BioTrain.Stream.Lsl.Discovery;
+using BioTrain.Stream.Lsl.Info;
+using BioTrain.Stream.Lsl.Inlet;
+using BioTrain.Stream.Lsl.Outlet;
+
+namespace BioTrain.Stream.Cli.Commands;
+
+/// <summary>
+/// <c>biotrain bench lsl [--quick]</c>: outlet → inlet on 127.0.0.1 in one process. Throughput (samples/s,
+/// MB/s of payload) for 8/64 ch float32 at chunk sizes 1/32/512 pushed as fast as possible; latency
+/// (push_sample at 1 kHz → blocking pull_sample, median/p99/mean/max); allocated bytes per sample on
+/// the pushing and the pulling thread. liblsl's figures from lsl-protocol.md §7.1 are printed beside them.
+/// </summary>
+internal static class LslBenchCommand
+{
+    private static readonly int[] ChannelCases = [8, 64];
+    private static readonly int[] ChunkCases = [1, 32, 512];
+
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Shorter runs (a few seconds in all)" };
+        var command = new Command("lsl", "Measure LSL throughput, latency and allocations on loopback.") { quick };
+        command.SetAction((parse, ct) => LslCommands.Run(async () =>
+        {
+            var isQuick = parse.GetValue(quick);
+            var seconds = isQuick ? 0.5 : 2.0;
+            var latencySamples = isQuick ? 500 : 3000;
+            // A port block of its own, machine scope, IPv4 on loopback only: nothing leaves the host.
+            var config = LslConfig.MachineOnly(47571, 47572, 16);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"LSL loopback benchmark, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(isQuick ? "quick" : "full")} ({seconds} s per throughput case, {latencySamples} latency samples)"));
+            Console.WriteLine();
+            Console.WriteLine($"{"throughput (float32)",-28} {"Msamples/s",11} {"MB/s",9} {"dropped",9} {"B/sample push",14} {"B/sample pull",14} {"B/sample all",13}");
+            foreach (var channels in ChannelCases)
+            {
+                foreach (var chunk in ChunkCases)
+                {
+                    var r = await ThroughputAsync(config, channels, chunk, seconds, ct).ConfigureAwait(false);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{$"{channels} ch, chunk {chunk}",-28} {r.SamplesPerSecond / 1e6,11:0.000} {r.SamplesPerSecond * channels * 4 / 1e6,9:0.0} {r.Dropped,9} {r.PushBytesPerSample,14:0.00} {r.PullBytesPerSample,14:0.00} {r.ProcessBytesPerSample,13:0.00}"));
+                }
+            }
+
+            Console.WriteLine("liblsl 1.16.2 (published, same kind of 2-core box): 8 ch chunk 1000 ~3.3 Msamples/s (~105 MB/s); 64 ch ~2.35 Msamples/s (~600 MB/s)");
+            Console.WriteLine();
+            Console.WriteLine($"{"latency push->pull @1 kHz",-28} {"median µs",10} {"p99 µs",9} {"mean µs",9} {"max µs",9} {"B/sample push",14} {"B/sample pull",14}");
+            foreach (var channels in ChannelCases)
+            {
+                var r = await LatencyAsync(config, channels, latencySamples, ct).ConfigureAwait(false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{$"{channels} ch float32",-28} {r.Median * 1e6,10:0.0} {r.P99 * 1e6,9:0.0} {r.Mean * 1e6,9:0.0} {r.Max * 1e6,9:0.0} {r.PushBytesPerSample,14:0.00} {r.PullBytesPerSample,14:0.00}"));
+            }
+
+            Console.WriteLine("liblsl 1.16.2 (published): mean 76 µs (min 29, max 3800) with 8 ch; mean 98 µs (min 44, max 1300) with 64 ch");
+            return 0;
+        }));
+        return command;
+    }
+
+    private sealed record ThroughputResult(double SamplesPerSecond, long Dropped, double PushBytesPerSample, double PullBytesPerSample, double ProcessBytesPerSample);
+
+    private sealed record LatencyResult(double Median, double P99, double Mean, double Max, double PushBytesPerSample, double PullBytesPerSample);
+
+    private static async Task<(StreamOutlet Outlet, StreamInlet Inlet)> ConnectAsync(LslConfig config, int channels, CancellationToken ct)
+    {
+        var outlet = new StreamOutlet(new StreamInfo("bench", "Bench", channels, 1000, ChannelFormat.Float32, "bench-" + Guid.NewGuid().ToString("N")), maxBuffered: 30, config: config);
+        var found = await StreamResolver.ResolveByPropertyAsync("uid", outlet.Info.Uid, 1, 10, config, ct).ConfigureAwait(false);
+        if (found.Count == 0)
+        {
+            outlet.Dispose();
+            throw new LslTimeoutException("the benchmark outlet was not found on loopback");
+        }
+
+        var inlet = new StreamInlet(found[0], config: config);
+        await inlet.OpenStreamAsync(10, ct).ConfigureAwait(false);
+        await outlet.WaitForConsumersAsync(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        return (outlet, inlet);
+    }
+
+    private static async Task<ThroughputResult> ThroughputAsync(LslConfig config, int channels, int chunk, double seconds, CancellationToken ct)
+    {
+        var (outlet, inlet) = await ConnectAsync(config, channels, ct).ConfigureAwait(false);
+        await using (inlet.ConfigureAwait(false))
+        await using (outlet.ConfigureAwait(false))
+        {
+            // Phase 0 warms up (buffers grow, JIT settles); phase 1 is measured; phase 2 stops.
+            var phase = 0;
+            long pushed = 0;
+            long received = 0;
+            long pushAllocated = 0;
+            long pullAllocated = 0;
+            var pusher = new Thread(() =>
+            {
+                var data = new float[chunk * channels];
+                for (var i = 0; i < data.Length; i++)
+                {
+                    data[i] = i;
+                }
+
+                var limit = Math.Max(4096, 4 * chunk);
+                long before = 0;
+                var seen = 0;
+                while (Volatile.Read(ref phase) < 2)
+                {
+                    if (seen == 0 && Volatile.Read(ref phase) == 1)
+                    {
+                        seen = 1;
+                        before = GC.GetAllocatedBytesForCurrentThread();
+                    }
+
+                    // Push as fast as the transport takes it: measure what flows, not what is dropped.
+                    if (outlet.Backlog > limit)
+                    {
+                        Thread.Yield();
+                        continue;
+                    }
+
+                    outlet.PushChunk<float>(data);
+                    pushed += seen * chunk;
+                }
+
+                pushAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            });
+            var puller = new Thread(() =>
+            {
+                var data = new float[4096 * channels];
+                var stamps = new double[4096];
+                long before = 0;
+                var seen = 0;
+                while (Volatile.Read(ref phase) < 2)
+                {
+                    if (seen == 0 && Volatile.Read(ref phase) == 1)
+                    {
+                        seen = 1;
+                        before = GC.GetAllocatedBytesForCurrentThread();
+                    }
+
+                    received += seen * inlet.PullChunk<float>(data, stamps, 0.05);
+                }
+
+                pullAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            });
+            puller.Start();
+            pusher.Start();
+            await Task.Delay(TimeSpan.FromSeconds(seconds / 4), ct).ConfigureAwait(false);
+            var dropped = outlet.DroppedSamples + inlet.DroppedSamples;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            Volatile.Write(ref phase, 1);
+            await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
+            Volatile.Write(ref phase, 2);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            pusher.Join();
+            puller.Join();
+            return new ThroughputResult(received / elapsed, outlet.DroppedSamples + inlet.DroppedSamples - dropped,
+                pushAllocated / (double)Math.Max(1, pushed), pullAllocated / (double)Math.Max(1, received), allocated / (double)Math.Max(1, received));
+        }
+    }
+
+    private static async Task<LatencyResult> LatencyAsync(LslConfig config, int channels, int samples, CancellationToken ct)
+    {
+        var (outlet, inlet) = await ConnectAsync(config, channels, ct).ConfigureAwait(false);
+        await using (inlet.ConfigureAwait(false))
+        await using (outlet.ConfigureAwait(false))
+        {
+            var latencies = new double[samples];
+            long pushAllocated = 0;
+            long pullAllocated = 0;
+            var puller = new Thread(() =>
+            {
+                var sample = new float[channels];
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < samples; i++)
+                {
+                    var ts = inlet.PullSample<float>(sample, 10.0);
+                    latencies[i] = LslClock.LocalClock() - ts;
+                }
+
+                pullAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            });
+            var pusher = new Thread(() =>
+            {
+                var sample = new float[channels];
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                var next = LslClock.LocalClock();
+                for (var i = 0; i < samples; i++)
+                {
+                    next += 0.001;
+                    var wait = next - LslClock.LocalClock();
+                    if (wait > 0)
+                    {
+                        Thread.Sleep(TimeSpan.FromSeconds(wait));
+                    }
+
+                    sample[0] = i;
+                    outlet.PushSample<float>(sample, LslClock.LocalClock());
+                }
+
+                pushAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            });
+            puller.Start();
+            pusher.Start();
+            pusher.Join();
+            puller.Join();
+            Array.Sort(latencies);
+            return new LatencyResult(latencies[samples / 2], latencies[(int)(samples * 0.99)], latencies.Average(), latencies[^1],
+                pushAllocated / (double)samples, pullAllocated / (double)samples);
+        }
+    }
+}
