@@ -1,35 +1,33 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
 namespace BioTrain.Stream.Models;
 
-/// <summary>CRC-32C (Castagnoli, reflected 0x82F63B78), the blob trailer; same as the frame CRC of SPEC.md.</summary>
+/// <summary>
+/// CRC-32C (Castagnoli, reflected 0x82F63B78): the model blob trailer and the frame CRC of
+/// protocol/SPEC.md alike; hardware-accelerated where the CPU has it.
+/// </summary>
 public static class Crc32C
 {
-    private static readonly uint[] Table = BuildTable();
+    public const uint Initial = 0xFFFFFFFFu;
 
-    public static uint Compute(ReadOnlySpan<byte> data)
+    public static uint Append(uint state, ReadOnlySpan<byte> data)
     {
-        var crc = 0xFFFFFFFFu;
+        while (data.Length >= 8)
+        {
+            state = BitOperations.Crc32C(state, BinaryPrimitives.ReadUInt64LittleEndian(data));
+            data = data[8..];
+        }
+
         foreach (var b in data)
         {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            state = BitOperations.Crc32C(state, b);
         }
 
-        return crc ^ 0xFFFFFFFFu;
+        return state;
     }
 
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var c = i;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
-            }
+    public static uint Finish(uint state) => state ^ 0xFFFFFFFFu;
 
-            table[i] = c;
-        }
-
-        return table;
-    }
+    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Append(Initial, data));
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using BioTrain.Stream.Device.Protocol;
+using BioTrain.Stream.Models;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using BioTrain.Stream.Device.Protocol;
 using BioTrain.Stream.Device.Protocol.Messages;
+using BioTrain.Stream.Models;
 
 namespace BioTrain.Stream.Device.Client;
 

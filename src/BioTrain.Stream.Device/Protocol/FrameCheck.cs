@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using BioTrain.Stream.Models;
 
 namespace BioTrain.Stream.Device.Protocol;
 

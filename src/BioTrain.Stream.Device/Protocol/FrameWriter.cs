@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using BioTrain.Stream.Models;
 
 namespace BioTrain.Stream.Device.Protocol;
 
