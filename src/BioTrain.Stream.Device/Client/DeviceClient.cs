@@ -50,9 +50,9 @@ public sealed class DeviceClient : IAsyncDisposable
     public int MaxRequestPayload => (int)Math.Min(_capabilities?.MaxPayload ?? ProtocolVersion.MinimumMaxPayload, int.MaxValue);
 
     /// <summary>
-    /// The chunk size bulk transfers should use now: the device's maximum on a clean link, halved
-    /// after each retransmission (a short frame is likelier to arrive intact), doubled back after
-    /// a run of clean requests.
+    /// The chunk size bulk transfers should use now (see <see cref="DeviceClientOptions.InitialChunk"/>):
+    /// halved after each retransmission, since a short frame is likelier to arrive intact, and
+    /// doubled after a run of clean requests.
     /// </summary>
     public int ChunkSize => Math.Clamp(Volatile.Read(ref _chunk), Math.Min(_options.MinChunk, MaxRequestPayload), MaxRequestPayload);
 
@@ -215,10 +215,10 @@ public sealed class DeviceClient : IAsyncDisposable
         var ticks = (long)(stopwatchTicks * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency));
         var old = Volatile.Read(ref _srttTicks);
         Volatile.Write(ref _srttTicks, old == 0 ? ticks : ((old * 7) + ticks) / 8);
-        if (++_cleanStreak >= 16)
+        if (++_cleanStreak >= 8)
         {
             _cleanStreak = 0;
-            Volatile.Write(ref _chunk, (int)Math.Min((long)Volatile.Read(ref _chunk) * 2, int.MaxValue));
+            Volatile.Write(ref _chunk, (int)Math.Min((long)Volatile.Read(ref _chunk) * 2, MaxRequestPayload));
         }
     }
 
@@ -253,7 +253,7 @@ public sealed class DeviceClient : IAsyncDisposable
             }
 
             _capabilities = caps;
-            _chunk = (int)Math.Min(caps.MaxPayload, int.MaxValue);
+            _chunk = (int)Math.Min(caps.MaxPayload, (uint)Math.Max(_options.MinChunk, _options.InitialChunk));
             if (caps.RxCredit > 1)
             {
                 _credit.Release(caps.RxCredit - 1);

@@ -22,6 +22,13 @@ public sealed record DeviceClientOptions
     /// <summary>Smallest chunk the host shrinks to on a noisy link.</summary>
     public int MinChunk { get; init; } = 256;
 
+    /// <summary>
+    /// Chunk size to start with. It doubles after every 8 requests answered at the first attempt
+    /// (up to the device's max_payload) and halves on every retransmission, so a clean link soon
+    /// uses whole frames and a noisy one settles on frames short enough to arrive intact.
+    /// </summary>
+    public int InitialChunk { get; init; } = 1024;
+
     /// <summary>Who the host is, announced in HELLO.</summary>
     public string HostName { get; init; } = $"biotrain {typeof(DeviceClientOptions).Assembly.GetName().Version?.ToString(3) ?? "0"}";
 }

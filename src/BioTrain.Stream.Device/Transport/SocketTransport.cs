@@ -66,7 +66,15 @@ public sealed class SocketTransport : IDeviceTransport
     public async ValueTask DisposeAsync()
     {
         await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await Output.CompleteAsync().ConfigureAwait(false); // flushes what is buffered
+        }
+        catch (IOException)
+        {
+            // the peer is gone; nothing left to deliver
+        }
+
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
