@@ -182,4 +182,16 @@ public class HostileOutletPeerTests
         var body = big[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
         Assert.Equal(Convert.FromHexString("0240fe240c9fbe76c9" + "40800000"), body[..13]);
     }
+
+    [Fact]
+    public async Task Tcp_info_requests_return_the_documents_and_close()
+    {
+        var config = TestLsl.NewConfig();
+        var source = new StreamInfo("Docs", "EEG", 2, 10, ChannelFormat.Float32, "docs").AddChannels([new("C3", "uV", "EEG"), new("C4", "uV", "EEG")]);
+        using var outlet = new StreamOutlet(source, config: config);
+        var port = outlet.Info.V4DataPort;
+        Assert.Equal(outlet.Info.ToFullInfoXml(), Encoding.UTF8.GetString(await RawPeer.ExchangeAsync(port, "LSL:fullinfo\r\n")));
+        Assert.Equal(outlet.Info.ToShortInfoXml(), Encoding.UTF8.GetString(await RawPeer.ExchangeAsync(port, "LSL:shortinfo\r\nname='Docs'\r\n")));
+        Assert.Empty(await RawPeer.ExchangeAsync(port, "LSL:shortinfo\r\nname='Other'\r\n"));
+    }
 }

@@ -32,6 +32,14 @@ internal sealed class ProtocolReader : IDisposable
     /// <summary>Reads more bytes; false at end of stream. Grows the buffer when it is full, up to the maximum.</summary>
     public async ValueTask<bool> FillAsync(CancellationToken ct)
     {
+        MakeRoom();
+        var n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+        _end += n;
+        return n > 0;
+    }
+
+    private void MakeRoom()
+    {
         if (_start > 0 && (_start == _end || _end == _buffer.Length))
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
@@ -51,10 +59,6 @@ internal sealed class ProtocolReader : IDisposable
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;
         }
-
-        var n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
-        _end += n;
-        return n > 0;
     }
 
     /// <summary>Reads a line ending in LF, or the rest before end of stream (a CR before it is dropped). Null at end of stream before any byte.</summary>
