@@ -10,7 +10,7 @@ internal sealed class TimestampPostProcessor
     private Dejitterer? _dejitter;
     private double _offset;
     private double _lastValue = double.MinValue;
-    private int _sinceSync = int.MaxValue;
+    private int _sinceSync = 50; // so the first sample fetches the offset
     private double _nextQuery;
 
     public TimestampPostProcessor(ProcessingOptions options, double nominalSrate, double halftime, Func<double> correction, Func<bool> consumeReset)
