@@ -31,6 +31,17 @@ public ref struct PayloadReader
         return span;
     }
 
+    /// <summary>Checks that <paramref name="count"/> elements of <paramref name="elementSize"/> bytes follow, before anything is allocated for them.</summary>
+    public readonly int Count(long count, int elementSize, string field)
+    {
+        if (count < 0 || count * elementSize > Remaining)
+        {
+            throw new MalformedPayloadException(_type, $"{field} claims {count} elements of {elementSize} bytes, {Remaining} bytes left");
+        }
+
+        return (int)count;
+    }
+
     public byte U8(string field) => Take(1, field)[0];
 
     public ushort U16(string field) => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, field));

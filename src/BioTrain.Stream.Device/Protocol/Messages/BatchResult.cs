@@ -64,7 +64,7 @@ public sealed record BatchResult(
         var energy = r.U32("est_energy_uj");
         var step = r.U32("step");
         var crc = r.U32("params_crc");
-        var confusion = new ushort[classes * classes];
+        var confusion = new ushort[r.Count((long)classes * classes, 2, "confusion")];
         for (var i = 0; i < confusion.Length; i++)
         {
             confusion[i] = r.U16("confusion");

@@ -52,7 +52,7 @@ public sealed record Capabilities(
         var features = (DeviceFeatures)r.U8("features");
         var credit = r.U16("rx_credit");
         var count = r.U8("region_count");
-        var regions = new MemoryRegion[count];
+        var regions = new MemoryRegion[r.Count(count, 9, "regions")];
         for (var i = 0; i < count; i++)
         {
             regions[i] = new MemoryRegion(r.Str8("region.name"), r.U32("region.base"), r.U32("region.size"));

@@ -59,7 +59,7 @@ public sealed record SampleAck(
         var loss = r.F32("loss");
         var predicted = r.U16("predicted");
         var instructions = r.U64("instructions");
-        var count = r.U16("prob_count");
+        var count = r.Count(r.U16("prob_count"), 4, "probs");
         var probs = new float[count];
         for (var i = 0; i < count; i++)
         {
