@@ -8,13 +8,13 @@ namespace BioTrain.Stream.Lsl.Tests;
 /// </summary>
 internal static class TestLsl
 {
-    private const int FirstPort = 41000;
+    private const int FirstPort = 20000; // below the ephemeral range (32768+), so no outgoing connection takes them
     private const int BlockSize = 12;
     private static int _block = Environment.ProcessId % 300;
 
     public static LslConfig NewConfig()
     {
-        var block = Interlocked.Increment(ref _block) % 1800;
+        var block = Interlocked.Increment(ref _block) % 1000;
         var multicast = FirstPort + (block * BlockSize);
         return LslConfig.MachineOnly(multicast, multicast + 1, BlockSize - 1) with
         {

@@ -31,7 +31,7 @@ internal static class LslBenchCommand
             var seconds = isQuick ? 0.5 : 2.0;
             var latencySamples = isQuick ? 500 : 3000;
             // A port block of its own, machine scope, IPv4 on loopback only: nothing leaves the host.
-            var config = LslConfig.MachineOnly(47571, 47572, 16);
+            var config = LslConfig.MachineOnly(26571, 26572, 16);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"LSL loopback benchmark, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(isQuick ? "quick" : "full")} ({seconds} s per throughput case, {latencySamples} latency samples)"));
             Console.WriteLine();
@@ -48,12 +48,12 @@ internal static class LslBenchCommand
 
             Console.WriteLine("liblsl 1.16.2 (published, same kind of 2-core box): 8 ch chunk 1000 ~3.3 Msamples/s (~105 MB/s); 64 ch ~2.35 Msamples/s (~600 MB/s)");
             Console.WriteLine();
-            Console.WriteLine($"{"latency push->pull @1 kHz",-28} {"median µs",10} {"p99 µs",9} {"mean µs",9} {"max µs",9} {"B/sample push",14} {"B/sample pull",14}");
+            Console.WriteLine($"{"latency push->pull @1 kHz",-28} {"min µs",8} {"median µs",10} {"p99 µs",9} {"mean µs",9} {"max µs",9} {"B/sample push",14} {"B/sample pull",14}");
             foreach (var channels in ChannelCases)
             {
                 var r = await LatencyAsync(config, channels, latencySamples, ct).ConfigureAwait(false);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{$"{channels} ch float32",-28} {r.Median * 1e6,10:0.0} {r.P99 * 1e6,9:0.0} {r.Mean * 1e6,9:0.0} {r.Max * 1e6,9:0.0} {r.PushBytesPerSample,14:0.00} {r.PullBytesPerSample,14:0.00}"));
+                    $"{$"{channels} ch float32",-28} {r.Min * 1e6,8:0.0} {r.Median * 1e6,10:0.0} {r.P99 * 1e6,9:0.0} {r.Mean * 1e6,9:0.0} {r.Max * 1e6,9:0.0} {r.PushBytesPerSample,14:0.00} {r.PullBytesPerSample,14:0.00}"));
             }
 
             Console.WriteLine("liblsl 1.16.2 (published): mean 76 µs (min 29, max 3800) with 8 ch; mean 98 µs (min 44, max 1300) with 64 ch");
@@ -64,7 +64,7 @@ internal static class LslBenchCommand
 
     private sealed record ThroughputResult(double SamplesPerSecond, long Dropped, double PushBytesPerSample, double PullBytesPerSample, double ProcessBytesPerSample);
 
-    private sealed record LatencyResult(double Median, double P99, double Mean, double Max, double PushBytesPerSample, double PullBytesPerSample);
+    private sealed record LatencyResult(double Min, double Median, double P99, double Mean, double Max, double PushBytesPerSample, double PullBytesPerSample);
 
     private static async Task<(StreamOutlet Outlet, StreamInlet Inlet)> ConnectAsync(LslConfig config, int channels, CancellationToken ct)
     {
@@ -209,7 +209,7 @@ internal static class LslBenchCommand
             pusher.Join();
             puller.Join();
             Array.Sort(latencies);
-            return new LatencyResult(latencies[samples / 2], latencies[(int)(samples * 0.99)], latencies.Average(), latencies[^1],
+            return new LatencyResult(latencies[0], latencies[samples / 2], latencies[(int)(samples * 0.99)], latencies.Average(), latencies[^1],
                 pushAllocated / (double)samples, pullAllocated / (double)samples);
         }
     }
