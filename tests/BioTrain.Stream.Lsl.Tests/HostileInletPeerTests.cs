@@ -109,6 +109,18 @@ public class HostileInletPeerTests
     }
 
     [Fact]
+    public async Task A_silent_outlet_of_a_regular_stream_is_caught_by_the_watchdog()
+    {
+        await using var fake = new FakeOutlet(_ => [.. Header(), .. Patterns(ChannelFormat.Float32, 3)]);
+        var config = TestLsl.NewConfig() with { WatchdogCheckInterval = 0.2, WatchdogTimeThreshold = 0.5 };
+        await using var inlet = new StreamInlet(fake.Info(), recover: false, config: config);
+        var lost = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        inlet.ConnectionLost += (_, e) => lost.TrySetResult(e.Error);
+        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
+        Assert.IsType<LslTimeoutException>(await lost.Task.WaitAsync(TimeSpan.FromSeconds(TestLsl.Patience)));
+    }
+
+    [Fact]
     public async Task A_big_endian_outlet_is_decoded()
     {
         byte[] BigEndianSample(float[] values, double ts)

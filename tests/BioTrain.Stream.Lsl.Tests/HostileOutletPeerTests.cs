@@ -83,7 +83,7 @@ public class HostileOutletPeerTests
     [Fact]
     public async Task A_connection_flood_is_capped_and_the_outlet_recovers()
     {
-        var config = TestLsl.NewConfig() with { MaxConnections = 8, HandshakeTimeout = 1.0 };
+        var config = TestLsl.NewConfig() with { MaxConnections = 8, HandshakeTimeout = 10.0 };
         using var outlet = new StreamOutlet(new StreamInfo("H", "EEG", 1, 10, ChannelFormat.Float32, "h"), config: config);
         var clients = new List<TcpClient>();
         try
