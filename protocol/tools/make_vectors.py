@@ -211,11 +211,11 @@ def v1_messages():
             "SAMPLE_ACK of a predict-mode sample with probabilities", credit=1)
     message("batch-end", 0x22, 50, struct.pack("<I", 7), [("batch_id", 7)], "BATCH_END of batch 7")
     confusion = [2, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 0, 0, 0, 0, 2]
-    result = struct.pack("<IBBHfHHQQQIII", 7, 0, 0, 8, 0.75, 7, 4, 31000000, 28875000, 28875000 * 100 // 439, (28875000 * 100 // 439) * 5 // 37000, 12, 0xDEADBEEF)
+    result = struct.pack("<IBBHfHHQQQIII", 7, 0, 0, 8, 0.75, 7, 4, 31000000, 28875000, 28875000 * 5, 28875000 * 5 * 5 // 37000, 12, 0xDEADBEEF)
     result += struct.pack("<16H", *confusion)
     message("batch-result", 0xA2, 50, result,
             [("batch_id", 7), ("mode", 0), ("count", 8), ("loss_mean", fmt(0.75)), ("correct", 7), ("classes", 4),
-             ("instructions", 31000000), ("macs", 28875000), ("est_cycles", 28875000 * 100 // 439), ("est_energy_uj", (28875000 * 100 // 439) * 5 // 37000),
+             ("instructions", 31000000), ("macs", 28875000), ("est_cycles", 28875000 * 5), ("est_energy_uj", 28875000 * 5 * 5 // 37000),
              ("step", 12), ("params_crc", "0xDEADBEEF")] + [(f"confusion.{i}", c) for i, c in enumerate(confusion)],
             "BATCH_RESULT of a train batch", credit=1)
 
