@@ -295,4 +295,26 @@ public class LoopbackTests
         outlet.PushChunk<float>([1, 2, 3, 4], 10.0);
         Assert.InRange(await pull, 1, 2);
     }
+
+    [Fact]
+    public async Task Numbers_travel_as_decimal_text_in_string_streams()
+    {
+        var config = TestLsl.NewConfig();
+        using var outlet = new StreamOutlet(new StreamInfo("Text", "Markers", 2, 0, ChannelFormat.String, "text"), config: config);
+        var info = await ResolveOne("name='Text'", config);
+        await using var inlet = new StreamInlet(info, config: config);
+        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
+        outlet.PushSample<double>([0.1, -42], 1.0);
+        outlet.PushSample<float>([1.5f, 3f], 2.0);
+        outlet.PushSample(["7", "not a number"], 3.0);
+        var text = new string[2];
+        Assert.Equal(1.0, inlet.PullSample(text, TestLsl.Patience));
+        Assert.Equal(["0.1", "-42"], text);
+        var numbers = new double[2];
+        Assert.Equal(2.0, inlet.PullSample<double>(numbers, TestLsl.Patience));
+        Assert.Equal([1.5, 3.0], numbers);
+        var ints = new int[2];
+        Assert.Equal(3.0, inlet.PullSample<int>(ints, TestLsl.Patience));
+        Assert.Equal([7, 0], ints);
+    }
 }

@@ -1,6 +1,7 @@
 using BioTrain.Stream.Lsl.Config;
 using BioTrain.Stream.Lsl.Discovery;
 using BioTrain.Stream.Lsl.Info;
+using BioTrain.Stream.Lsl.Internal;
 
 namespace BioTrain.Stream.Lsl.Inlet;
 
@@ -179,6 +180,18 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         }
 
         Span<double> ts = stackalloc double[1];
+        if (_info.ChannelFormat == ChannelFormat.String)
+        {
+            var text = new string[_info.ChannelCount];
+            if (_buffer.TakeStrings(text, ts, 1) != 1)
+            {
+                return 0.0;
+            }
+
+            TextValues.Parse<T>(text, sample);
+            return Process(ts[0]);
+        }
+
         return _buffer.TakeNumeric(sample, ts, 1, _info.ChannelFormat) == 1 ? Process(ts[0]) : 0.0;
     }
 
@@ -210,7 +223,18 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
             return 0;
         }
 
-        var n = _buffer.TakeNumeric(data, timestamps, max, _info.ChannelFormat);
+        int n;
+        if (_info.ChannelFormat == ChannelFormat.String)
+        {
+            var text = new string[max * _info.ChannelCount];
+            n = _buffer.TakeStrings(text, timestamps, max);
+            TextValues.Parse<T>(text.AsSpan(0, n * _info.ChannelCount), data);
+        }
+        else
+        {
+            n = _buffer.TakeNumeric(data, timestamps, max, _info.ChannelFormat);
+        }
+
         ProcessAll(timestamps[..n]);
         return n;
     }
@@ -286,11 +310,6 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     private void CheckNumeric(int values)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (!_info.ChannelFormat.IsNumeric())
-        {
-            throw new InvalidOperationException("this is a string stream: pull strings");
-        }
-
         if (values % _info.ChannelCount != 0)
         {
             throw new ArgumentException($"buffer of {values} values is not a whole number of {_info.ChannelCount}-channel samples");

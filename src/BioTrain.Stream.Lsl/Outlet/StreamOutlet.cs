@@ -252,6 +252,12 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
     private void PushNumeric<T>(ReadOnlySpan<T> data, int count, ReadOnlySpan<double> timestamps, bool pushthrough)
         where T : unmanaged
     {
+        if (_format == ChannelFormat.String)
+        {
+            _ring.PushStrings(TextValues.Format(data), count, timestamps, pushthrough);
+            return;
+        }
+
         if (ValueConverter.FormatOf<T>() == _format && BitConverter.IsLittleEndian)
         {
             _ring.PushNumeric(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data), count, timestamps, pushthrough);
@@ -288,11 +294,6 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
         where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (!_format.IsNumeric())
-        {
-            throw new InvalidOperationException("this is a string stream: push strings");
-        }
-
         if (!ValueConverter.IsSupported<T>())
         {
             throw new NotSupportedException($"{typeof(T)} is not an LSL value type");
