@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using BioTrain.Stream.Lsl.Config;
@@ -117,38 +116,12 @@ internal sealed class ResolveSession : IDisposable
 
     public Task ReceiveAsync(CancellationToken ct) => Task.WhenAll(_families.Select(f => ReceiveAsync(f.Socket, ct)));
 
-    private async Task ReceiveAsync(Socket socket, CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(65536);
-        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        try
+    private Task ReceiveAsync(Socket socket, CancellationToken ct) =>
+        Internal.UdpReceiveLoop.RunAsync(socket, 65536, (packet, source, _, _) =>
         {
-            while (!ct.IsCancellationRequested)
-            {
-                SocketReceiveFromResult result;
-                try
-                {
-                    result = await socket.ReceiveFromAsync(buffer.AsMemory(0, 65536), SocketFlags.None, any, ct).ConfigureAwait(false);
-                }
-                catch (SocketException)
-                {
-                    continue;
-                }
-
-                Accept(buffer.AsSpan(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+            Accept(packet.Span, source);
+            return ValueTask.CompletedTask;
+        }, ct);
 
     private void Accept(ReadOnlySpan<byte> packet, IPEndPoint source)
     {

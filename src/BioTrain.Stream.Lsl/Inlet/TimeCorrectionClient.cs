@@ -152,48 +152,30 @@ internal sealed class TimeCorrectionClient : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveAsync(CancellationToken ct)
+    private Task ReceiveAsync(CancellationToken ct) =>
+        Internal.UdpReceiveLoop.RunAsync(_socket, 1024, (packet, _, t3, _) =>
+        {
+            Accept(packet.Span, t3);
+            return ValueTask.CompletedTask;
+        }, ct);
+
+    private void Accept(ReadOnlySpan<byte> packet, double t3)
     {
-        var buffer = new byte[1024];
-        EndPoint any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        try
+        if (!TimeDataPacket.TryParseReply(packet, out var wave, out var t0, out var t1, out var t2))
         {
-            while (!ct.IsCancellationRequested)
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (wave != _wave || _probes.Count >= 1024)
             {
-                SocketReceiveFromResult result;
-                try
-                {
-                    result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, ct).ConfigureAwait(false);
-                }
-                catch (SocketException)
-                {
-                    continue;
-                }
-
-                var t3 = LslClock.LocalClock();
-                if (!TimeDataPacket.TryParseReply(buffer.AsSpan(0, result.ReceivedBytes), out var wave, out var t0, out var t1, out var t2))
-                {
-                    continue;
-                }
-
-                lock (_sync)
-                {
-                    if (wave != _wave || _probes.Count >= 1024)
-                    {
-                        continue;
-                    }
-
-                    var rtt = (t3 - t0) - (t2 - t1);
-                    var offset = ((t1 - t0) + (t2 - t3)) / 2;
-                    _probes.Add((rtt, offset, (t2 + t1) / 2));
-                }
+                return;
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
+
+            var rtt = (t3 - t0) - (t2 - t1);
+            var offset = ((t1 - t0) + (t2 - t3)) / 2;
+            _probes.Add((rtt, offset, (t2 + t1) / 2));
         }
     }
 

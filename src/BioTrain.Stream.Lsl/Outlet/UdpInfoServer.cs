@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -123,39 +122,7 @@ internal sealed class UdpInfoServer : IDisposable
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.SupportsMulticast && n.Supports(NetworkInterfaceComponent.IPv6))
             .Select(n => (long)n.GetIPProperties().GetIPv6Properties().Index);
 
-    public async Task RunAsync(CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(65536);
-        EndPoint any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                SocketReceiveFromResult result;
-                try
-                {
-                    result = await _socket.ReceiveFromAsync(buffer.AsMemory(0, 65536), SocketFlags.None, any, ct).ConfigureAwait(false);
-                }
-                catch (SocketException)
-                {
-                    continue;
-                }
-
-                var arrival = LslClock.LocalClock();
-                await HandleAsync(buffer.AsMemory(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint, arrival, ct).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public Task RunAsync(CancellationToken ct) => UdpReceiveLoop.RunAsync(_socket, 65536, HandleAsync, ct);
 
     private async ValueTask HandleAsync(ReadOnlyMemory<byte> packet, IPEndPoint sender, double arrival, CancellationToken ct)
     {

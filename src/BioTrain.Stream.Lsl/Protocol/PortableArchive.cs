@@ -16,14 +16,9 @@ internal static class PortableArchive
     /// <summary>Largest encoding of one value of <paramref name="typeSize"/> bytes.</summary>
     public static int MaxIntegerSize(int typeSize) => 1 + typeSize;
 
+    /// <summary>Writes a signed integer: the fewest low bytes that, sign-extended, give the value back.</summary>
     public static int WriteSigned(Span<byte> dest, long value, int typeSize)
     {
-        if (value == 0)
-        {
-            dest[0] = 0;
-            return 1;
-        }
-
         var size = 1;
         if (typeSize > 1)
         {
@@ -37,21 +32,12 @@ internal static class PortableArchive
             while (temp != 0 && temp != -1 && size < typeSize);
         }
 
-        dest[0] = unchecked((byte)(sbyte)(value > 0 ? size : -size));
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
-        bytes[..size].CopyTo(dest[1..]);
-        return 1 + size;
+        return WriteLowBytes(dest, unchecked((ulong)value), value > 0 ? size : -size);
     }
 
+    /// <summary>Writes an unsigned integer (also the bit pattern of a float): its non-zero low bytes.</summary>
     public static int WriteUnsigned(Span<byte> dest, ulong value, int typeSize)
     {
-        if (value == 0)
-        {
-            dest[0] = 0;
-            return 1;
-        }
-
         var size = 1;
         if (typeSize > 1)
         {
@@ -65,9 +51,22 @@ internal static class PortableArchive
             while (temp != 0);
         }
 
-        dest[0] = (byte)size;
+        return WriteLowBytes(dest, value, size);
+    }
+
+    /// <summary>The size byte (negative for negative values), then |size| little-endian bytes; 0 is the single byte 00.</summary>
+    private static int WriteLowBytes(Span<byte> dest, ulong bits, int signedSize)
+    {
+        if (bits == 0)
+        {
+            dest[0] = 0;
+            return 1;
+        }
+
+        dest[0] = unchecked((byte)(sbyte)signedSize);
+        var size = Math.Abs(signedSize);
         Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, bits);
         bytes[..size].CopyTo(dest[1..]);
         return 1 + size;
     }
