@@ -352,7 +352,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
                 connected.TrySetResult();
                 if (lostBefore)
                 {
-                    ConnectionRecovered?.Invoke(this, new InletConnectionEventArgs("connected again"));
+                    Raise(ConnectionRecovered, new InletConnectionEventArgs("connected again"));
                 }
 
                 await ReceiveAsync(connection, ct).ConfigureAwait(false);
@@ -381,7 +381,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
                     }
                 }
 
-                ConnectionLost?.Invoke(this, new InletConnectionEventArgs(error?.Message ?? "connection lost", error));
+                Raise(ConnectionLost, new InletConnectionEventArgs(error?.Message ?? "connection lost", error));
             }
 
             if (!_recover || error is LslProtocolException { Reason: LslProtocolError.ChannelCountOutOfRange })
@@ -404,6 +404,32 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
             catch (OperationCanceledException)
             {
                 break;
+            }
+            catch (Exception e) when (e is LslException or System.Net.Sockets.SocketException)
+            {
+                // Discovery failed this time (e.g. no socket could be bound): try again next round.
+            }
+        }
+    }
+
+    /// <summary>A handler that throws must not end the receive loop: its exception is dropped.</summary>
+    private void Raise(EventHandler<InletConnectionEventArgs>? handler, InletConnectionEventArgs args)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        foreach (var single in handler.GetInvocationList().Cast<EventHandler<InletConnectionEventArgs>>())
+        {
+            try
+            {
+                single(this, args);
+            }
+#pragma warning disable CA1031 // user code: anything it throws is its own business
+            catch (Exception)
+#pragma warning restore CA1031
+            {
             }
         }
     }
