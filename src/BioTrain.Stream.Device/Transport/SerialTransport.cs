@@ -19,14 +19,16 @@ public sealed class SerialTransport : IDeviceTransport
     private readonly SerialPort _port;
     private readonly Pipe _inbound = new(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
     private readonly TaskCompletionSource _readerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _linkGone = new();
     private volatile bool _closing;
+    private int _disposed;
 
     private SerialTransport(SerialPort port, string path, SerialLinkOptions options, TimeSpan writeTimeout)
     {
         _port = port;
         Path = path;
         Description = DeviceAddress.ForSerial(path, options).ToString();
-        Output = PipeWriter.Create(new SerialWriteStream(port.BaseStream, Description, writeTimeout), new StreamPipeWriterOptions(leaveOpen: true));
+        Output = PipeWriter.Create(new SerialWriteStream(port.BaseStream, Description, writeTimeout, _linkGone.Token), new StreamPipeWriterOptions(leaveOpen: true));
         var thread = new Thread(ReadLoop) { IsBackground = true, Name = $"serial read {path}" };
         thread.Start();
     }
@@ -142,6 +144,7 @@ public sealed class SerialTransport : IDeviceTransport
         }
         finally
         {
+            _linkGone.Cancel();
             writer.Complete(failure);
             _readerDone.TrySetResult();
         }
@@ -154,8 +157,22 @@ public sealed class SerialTransport : IDeviceTransport
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _closing = true;
-        await Output.CompleteAsync().ConfigureAwait(false);
+        await _linkGone.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            // Bytes still buffered are dropped: the link is being closed.
+            await Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+        }
+
         try
         {
             // Fails the pending read, which ends the read thread.
@@ -168,5 +185,6 @@ public sealed class SerialTransport : IDeviceTransport
 
         await _readerDone.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await Input.CompleteAsync().ConfigureAwait(false);
+        _linkGone.Dispose();
     }
 }

@@ -4,8 +4,10 @@ namespace BioTrain.Stream.Device.Transport;
 /// The write side of a serial port for <see cref="System.IO.Pipelines.PipeWriter"/>: a write that
 /// stalls longer than the timeout (flow control holding it, a dead line) and the port's own
 /// "port is closed" errors become <see cref="IOException"/>, the error the client treats as a lost link.
+/// <paramref name="linkGone"/> fails pending and later writes at once when the read side found the
+/// port gone or the transport is closing (System.IO.Ports would leave them queued forever then).
 /// </summary>
-internal sealed class SerialWriteStream(System.IO.Stream port, string description, TimeSpan writeTimeout) : System.IO.Stream
+internal sealed class SerialWriteStream(System.IO.Stream port, string description, TimeSpan writeTimeout, CancellationToken linkGone) : System.IO.Stream
 {
     public override bool CanRead => false;
 
@@ -23,11 +25,16 @@ internal sealed class SerialWriteStream(System.IO.Stream port, string descriptio
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, linkGone);
         timeout.CancelAfter(writeTimeout);
         try
         {
+            linkGone.ThrowIfCancellationRequested();
             await port.WriteAsync(buffer, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (linkGone.IsCancellationRequested)
+        {
+            throw new IOException($"{description} is closed or gone");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
