@@ -60,6 +60,9 @@ public sealed class DeviceConnection : IAsyncDisposable
                 case DeviceAddressKind.Serial:
                     transport = SerialTransport.Open(address.Target, address.Serial);
                     break;
+                case DeviceAddressKind.Usb when address.Usb is not null:
+                    transport = UsbBulkTransport.Open(address.Usb);
+                    break;
                 default:
                     throw new DeviceAddressException($"no transport for {address}");
             }
