@@ -21,6 +21,7 @@ internal static class DeviceCommands
         var device = new Command("device", "Talk to a GAP9 device or a virtual GAP9.");
         device.Subcommands.Add(Info());
         device.Subcommands.Add(SelfTestCommand());
+        device.Subcommands.Add(DeviceListCommand.Create());
         return device;
     }
 
