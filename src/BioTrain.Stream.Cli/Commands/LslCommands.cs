@@ -15,6 +15,9 @@ namespace BioTrain.Stream.Cli.Commands;
 /// </summary>
 internal static class LslCommands
 {
+    // One compact JSON object per line, so `lsl receive --json` can be piped sample by sample.
+    private static readonly System.Text.Json.JsonSerializerOptions JsonLines = new(CliOutput.Json) { WriteIndented = false };
+
     public static Command CreateStreams()
     {
         var wait = new Option<double>("--wait") { Description = "Seconds to listen for replies", DefaultValueFactory = _ => 1.0 };
@@ -147,7 +150,7 @@ internal static class LslCommands
         var query = new Option<string>("--query") { Description = "XPath predicate selecting the stream, e.g. \"name='BioTrainTest'\"", Required = true };
         var count = new Option<int>("--count") { Description = "Samples to print", DefaultValueFactory = _ => 10 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the stream and for each sample", DefaultValueFactory = _ => 10 };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object per sample" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per line and sample" };
         var command = new Command("receive", "Print samples of a stream with their timestamps and the time correction.") { query, count, timeout, json };
         command.SetAction((parse, ct) => Run(async () =>
         {
@@ -185,7 +188,8 @@ internal static class LslCommands
                 correction = await inlet.TimeCorrectionAsync(wait, ct).ConfigureAwait(false);
                 if (asJson)
                 {
-                    CliOutput.WriteJson(Console.Out, new { Timestamp = ts, TimeCorrection = correction, Values = values });
+                    object jsonValues = info.ChannelFormat == ChannelFormat.String ? values : numbers.ToArray();
+                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { Timestamp = ts, TimeCorrection = correction, Values = jsonValues }, JsonLines));
                 }
                 else
                 {
