@@ -1,0 +1,221 @@
+using System.Text.RegularExpressions;
+using BioTrain.Stream.Device;
+using BioTrain.Stream.Device.Addressing;
+using BioTrain.Stream.Models;
+
+namespace BioTrain.Stream.Daemon.Configuration;
+
+/// <summary>Checks values that parse but make no sense, each error naming its key.</summary>
+public static partial class DaemonConfigValidator
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex NamePattern();
+
+    public static IReadOnlyList<ConfigError> Validate(DaemonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<ConfigError>();
+        void Error(string path, string message) => errors.Add(new ConfigError(path, message));
+
+        if (string.IsNullOrWhiteSpace(options.StateDirectory) || !Path.IsPathRooted(options.StateDirectory))
+        {
+            Error("$.stateDirectory", "must be an absolute path");
+        }
+
+        CheckEndpoint(options.MetricsListen, "$.metricsListen", Error);
+        CheckEndpoint(options.ControlListen, "$.controlListen", Error);
+        if (options.LslConfigFile is { } cfg && !File.Exists(cfg))
+        {
+            Error("$.lslConfigFile", $"file {cfg} does not exist");
+        }
+
+        if (options.Sessions.Count == 0)
+        {
+            Error("$.sessions", "at least one session is needed");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Sessions.Count; i++)
+        {
+            var s = options.Sessions[i];
+            var at = $"$.sessions[{i}]";
+            if (s is null)
+            {
+                Error(at, "null session");
+                continue;
+            }
+
+            if (!NamePattern().IsMatch(s.Name))
+            {
+                Error($"{at}.name", $"'{s.Name}' must be 1-63 lower-case letters, digits or dashes");
+            }
+            else if (!names.Add(s.Name))
+            {
+                Error($"{at}.name", $"'{s.Name}' is used by another session");
+            }
+
+            if (string.IsNullOrWhiteSpace(s.Subject) || s.Subject.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || s.Subject is "." or "..")
+            {
+                Error($"{at}.subject", $"'{s.Subject}' must be a non-empty name usable as a directory");
+            }
+            else if (!subjects.Add(s.Subject))
+            {
+                Error($"{at}.subject", $"subject '{s.Subject}' is trained by another session too");
+            }
+
+            ValidateSession(s, at, Error);
+        }
+
+        return errors;
+    }
+
+    private static void ValidateSession(SessionOptions s, string at, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(s.Input.Query))
+        {
+            error($"{at}.input.query", "an LSL predicate is needed, e.g. type='EEG'");
+        }
+
+        if (s.Markers.Classes.Count < 2)
+        {
+            error($"{at}.markers.classes", "at least two class names are needed");
+        }
+        else if (s.Markers.Classes.Distinct(StringComparer.Ordinal).Count() != s.Markers.Classes.Count)
+        {
+            error($"{at}.markers.classes", "class names must differ");
+        }
+
+        var p = s.Pipeline;
+        if (p.BandPassHz.Count is not (0 or 2) || (p.BandPassHz.Count == 2 && !(p.BandPassHz[0] >= 0 && p.BandPassHz[1] > p.BandPassHz[0])))
+        {
+            error($"{at}.pipeline.bandPassHz", "give [low, high] in Hz with 0 <= low < high, or [] for none");
+        }
+
+        if (p.ResampleHz is { } rate && !(rate > 0))
+        {
+            error($"{at}.pipeline.resampleHz", "must be positive");
+        }
+
+        if (p.ResampleHz is { } r2 && p.BandPassHz.Count == 2 && p.BandPassHz[1] >= r2 / 2)
+        {
+            error($"{at}.pipeline.bandPassHz", $"high edge {p.BandPassHz[1]} Hz is at or above the Nyquist frequency {r2 / 2} Hz of resampleHz");
+        }
+
+        if (p.NotchHz is { } notch && !(notch > 0))
+        {
+            error($"{at}.pipeline.notchHz", "must be positive (50 or 60), or null");
+        }
+
+        if (!(p.WindowSeconds > 0 && p.WindowSeconds <= 30))
+        {
+            error($"{at}.pipeline.windowSeconds", "must be in (0, 30] seconds");
+        }
+
+        if (!(p.StrideSeconds > 0 && p.StrideSeconds <= p.WindowSeconds * 4))
+        {
+            error($"{at}.pipeline.strideSeconds", "must be positive and at most four windows");
+        }
+
+        if (p.Normalize is not ("zscore" or "none"))
+        {
+            error($"{at}.pipeline.normalize", $"'{p.Normalize}' is not zscore or none");
+        }
+
+        try
+        {
+            DeviceAddress.Parse(s.Device);
+        }
+        catch (DeviceAddressException e)
+        {
+            error($"{at}.device", e.Message);
+        }
+
+        if (!ModelZoo.Names.Contains(s.Model.Name))
+        {
+            error($"{at}.model.name", $"'{s.Model.Name}' is not one of {string.Join(", ", ModelZoo.Names)}");
+        }
+
+        if (s.Model.InitialWeights is { } weights && !File.Exists(weights))
+        {
+            error($"{at}.model.initialWeights", $"file {weights} does not exist");
+        }
+
+        var c = s.Calibration;
+        if (c.Start is not ("auto" or "markers" or "api"))
+        {
+            error($"{at}.calibration.start", $"'{c.Start}' is not auto, markers or api");
+        }
+
+        if (c.Start == "markers" && string.IsNullOrEmpty(s.Markers.CalibrationStart))
+        {
+            error($"{at}.markers.calibrationStart", "calibration.start is 'markers' but no start marker is named");
+        }
+
+        if (c.TrialsPerClass is < 1 or > 10000)
+        {
+            error($"{at}.calibration.trialsPerClass", "must be 1 to 10000");
+        }
+
+        if (c.Epochs is < 0 or > 10000)
+        {
+            error($"{at}.calibration.epochs", "must be 0 to 10000");
+        }
+
+        if (c.BatchSize is < 1 or > 64)
+        {
+            error($"{at}.calibration.batchSize", "must be 1 to 64 (the device's limit)");
+        }
+
+        if (c.Optimizer is not ("sgd" or "adam"))
+        {
+            error($"{at}.calibration.optimizer", $"'{c.Optimizer}' is not sgd or adam");
+        }
+
+        if (!(c.LearningRate > 0 && c.LearningRate < 10))
+        {
+            error($"{at}.calibration.learningRate", "must be in (0, 10)");
+        }
+
+        if (c.Scope is not ("full" or "last" or "bias" or "frozen"))
+        {
+            error($"{at}.calibration.scope", $"'{c.Scope}' is not full, last, bias or frozen");
+        }
+
+        if (c.Norm is not ("group" or "batch" or "frozen"))
+        {
+            error($"{at}.calibration.norm", $"'{c.Norm}' is not group, batch or frozen");
+        }
+
+        if (!(c.HoldOutFraction >= 0 && c.HoldOutFraction < 1))
+        {
+            error($"{at}.calibration.holdOutFraction", "must be in [0, 1)");
+        }
+
+        var a = s.Adaptation;
+        if (a.Every < 1)
+        {
+            error($"{at}.adaptation.every", "must be at least 1");
+        }
+
+        if (a.Rehearsal < 0 || a.Epochs < 1)
+        {
+            error($"{at}.adaptation", "rehearsal must be >= 0 and epochs >= 1");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.Output.Name))
+        {
+            error($"{at}.output.name", "the predictions stream needs a name");
+        }
+    }
+
+    private static void CheckEndpoint(string value, string path, Action<string, string> error)
+    {
+        if (ListenEndpoint.TryParse(value, out _, out var problem))
+        {
+            return;
+        }
+
+        error(path, problem);
+    }
+}

@@ -1,0 +1,149 @@
+namespace BioTrain.Stream.Daemon.Configuration;
+
+/// <summary>One subject's session: streams in, pipeline, device, model, calibration policy, predictions out.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>Identifier in the control API and metrics: lower-case letters, digits and dashes.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Whose adapted weights these are; the key of persistence.</summary>
+    public string Subject { get; set; } = string.Empty;
+
+    public InputOptions Input { get; set; } = new();
+
+    public MarkerOptions Markers { get; set; } = new();
+
+    public PipelineOptions Pipeline { get; set; } = new();
+
+    /// <summary>Device address: emu:native, emu:qemu, unix:PATH, tcp:HOST:PORT, serial:..., usb:...</summary>
+    public string Device { get; set; } = "emu:native";
+
+    public ModelOptions Model { get; set; } = new();
+
+    public CalibrationOptions Calibration { get; set; } = new();
+
+    public AdaptationOptions Adaptation { get; set; } = new();
+
+    public OutputOptions Output { get; set; } = new();
+}
+
+/// <summary>The signal stream to read.</summary>
+public sealed class InputOptions
+{
+    /// <summary>LSL predicate, e.g. <c>type='EEG' and source_id='amp-1234'</c>.</summary>
+    public string Query { get; set; } = "type='EEG'";
+
+    /// <summary>Channel labels to use, in model order; empty: all channels in stream order.</summary>
+    public List<string> Channels { get; set; } = [];
+}
+
+/// <summary>The marker stream and what its strings mean.</summary>
+public sealed class MarkerOptions
+{
+    public string Query { get; set; } = "type='Markers'";
+
+    /// <summary>Class names in model output order; a marker with one of these strings labels an epoch.</summary>
+    public List<string> Classes { get; set; } = [];
+
+    /// <summary>Marker that starts calibration (optional; see <see cref="CalibrationOptions.Start"/>).</summary>
+    public string? CalibrationStart { get; set; }
+
+    /// <summary>Marker that ends calibration early and trains on what was collected.</summary>
+    public string? CalibrationEnd { get; set; }
+}
+
+/// <summary>Filtering and windowing; the model's input is channels x (window x rate).</summary>
+public sealed class PipelineOptions
+{
+    /// <summary>Band-pass edges in Hz, e.g. [8, 30]; empty: no band-pass.</summary>
+    public List<double> BandPassHz { get; set; } = [];
+
+    /// <summary>Mains notch in Hz (50 or 60); null: none.</summary>
+    public double? NotchHz { get; set; }
+
+    /// <summary>Rate the model expects; null: the stream's nominal rate.</summary>
+    public double? ResampleHz { get; set; }
+
+    public bool CommonAverageReference { get; set; }
+
+    /// <summary>Window length in seconds (model input length).</summary>
+    public double WindowSeconds { get; set; } = 2.0;
+
+    /// <summary>Hop between inference windows while running.</summary>
+    public double StrideSeconds { get; set; } = 0.25;
+
+    /// <summary>Start of a labelled epoch relative to its marker.</summary>
+    public double EpochOffsetSeconds { get; set; }
+
+    /// <summary><c>zscore</c> (per window and channel) or <c>none</c>.</summary>
+    public string Normalize { get; set; } = "zscore";
+}
+
+/// <summary>The network to train on the device.</summary>
+public sealed class ModelOptions
+{
+    /// <summary>mi-bminet, epidenet or eegnet.</summary>
+    public string Name { get; set; } = "mi-bminet";
+
+    public int F1 { get; set; }
+
+    public int D { get; set; }
+
+    public int F2 { get; set; }
+
+    public uint Seed { get; set; } = 1;
+
+    /// <summary>Weights to start from (float32 LE parameter section, e.g. pretrained on other subjects); null: seeded initialisation.</summary>
+    public string? InitialWeights { get; set; }
+}
+
+/// <summary>When and how a subject is calibrated.</summary>
+public sealed class CalibrationOptions
+{
+    /// <summary><c>auto</c>: collect from the first labelled epoch on; <c>markers</c>: between CalibrationStart/End markers; <c>api</c>: when asked.</summary>
+    public string Start { get; set; } = "auto";
+
+    public int TrialsPerClass { get; set; } = 10;
+
+    /// <summary>Passes over the calibration set.</summary>
+    public int Epochs { get; set; } = 20;
+
+    public int BatchSize { get; set; } = 8;
+
+    public string Optimizer { get; set; } = "adam";
+
+    public double LearningRate { get; set; } = 0.001;
+
+    /// <summary>full, last, bias, or frozen (no adaptation).</summary>
+    public string Scope { get; set; } = "full";
+
+    /// <summary>group, batch, or frozen.</summary>
+    public string Norm { get; set; } = "group";
+
+    /// <summary>Share of calibration epochs held out to measure accuracy.</summary>
+    public double HoldOutFraction { get; set; } = 0.2;
+}
+
+/// <summary>Fine-tuning while running, from labelled epochs that keep arriving.</summary>
+public sealed class AdaptationOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>New labelled epochs that trigger a round.</summary>
+    public int Every { get; set; } = 8;
+
+    /// <summary>Calibration epochs replayed with the new ones, against forgetting.</summary>
+    public int Rehearsal { get; set; } = 32;
+
+    public int Epochs { get; set; } = 2;
+}
+
+/// <summary>The prediction streams.</summary>
+public sealed class OutputOptions
+{
+    /// <summary>Name of the float32 probabilities stream; the marker stream is <c>NAME-Markers</c>.</summary>
+    public string Name { get; set; } = "BioTrain-Predictions";
+
+    /// <summary>Stable source_id so consumers recover after a daemon restart; default <c>biotrain-SESSION</c>.</summary>
+    public string? SourceId { get; set; }
+}
