@@ -12,7 +12,7 @@ internal static class DeviceCommands
 {
     public static Option<string> DeviceOption() => new("--device", "-d")
     {
-        Description = "Device address: emu:native, emu:qemu, unix:PATH, tcp:HOST:PORT",
+        Description = "Device address: emu:native, emu:qemu, unix:PATH, tcp:HOST:PORT, serial:/dev/TTY[?baud=N], usb:VID:PID[?iface=N] (docs/devices.md)",
         DefaultValueFactory = _ => "emu:native",
     };
 
