@@ -1,0 +1,17 @@
+namespace BioTrain.Stream.Experiments;
+
+/// <summary>What calibration trains on the held-out subject.</summary>
+public enum CalibrationMode
+{
+    /// <summary>No adaptation: the pretrained model as it is.</summary>
+    None,
+
+    /// <summary>Only the last layer with parameters (the classifier head).</summary>
+    Last,
+
+    /// <summary>Only biases (conv/linear bias, norm beta).</summary>
+    Bias,
+
+    /// <summary>The whole network (full backpropagation).</summary>
+    Full,
+}

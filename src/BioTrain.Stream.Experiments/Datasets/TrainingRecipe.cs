@@ -1,0 +1,30 @@
+using BioTrain.Stream.Device.Protocol.Messages;
+
+namespace BioTrain.Stream.Experiments.Datasets;
+
+/// <summary>
+/// How a data set is trained: pretraining on the source subjects, then calibration. Calibration runs a
+/// fixed number of optimiser steps whatever the calibration size, so sizes differ only in data.
+/// </summary>
+public sealed record TrainingRecipe
+{
+    public Optimizer Optimizer { get; init; } = Optimizer.Adam;
+
+    public NormMode NormMode { get; init; } = NormMode.Group;
+
+    public float PretrainLearningRate { get; init; } = 0.002f;
+
+    public int PretrainEpochs { get; init; } = 20;
+
+    /// <summary>Learning rate of full-network calibration.</summary>
+    public float CalibrationLearningRate { get; init; } = 0.001f;
+
+    /// <summary>Learning rate of last-layer calibration (a head alone tolerates, and needs, a larger one).</summary>
+    public float LastLayerLearningRate { get; init; } = 0.005f;
+
+    public int CalibrationSteps { get; init; } = 100;
+
+    public ushort BatchSize { get; init; } = 16;
+
+    public float WeightDecay { get; init; }
+}

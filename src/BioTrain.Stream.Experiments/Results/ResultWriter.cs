@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BioTrain.Stream.Experiments.Results;
+
+/// <summary>Writes a report as results.md, summary.csv, runs.csv, results.json and accuracy.png in one folder.</summary>
+public static class ResultWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static async Task<IReadOnlyList<string>> WriteAsync(ExperimentReport report, string directory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(directory);
+        var files = new List<string>();
+        async Task Text(string name, string content)
+        {
+            var path = Path.Combine(directory, name);
+            await File.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
+            files.Add(path);
+        }
+
+        await Text("results.md", Markdown(report)).ConfigureAwait(false);
+        await Text("summary.csv", SummaryCsv(report.Summary)).ConfigureAwait(false);
+        await Text("runs.csv", RunsCsv(report.Runs)).ConfigureAwait(false);
+        await Text("results.json", JsonSerializer.Serialize(report, Json) + "\n").ConfigureAwait(false);
+        var plot = Path.Combine(directory, "accuracy.png");
+        AccuracyPlot.Save(report, plot);
+        files.Add(plot);
+        return files;
+    }
+
+    public static string Markdown(ExperimentReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var b = new StringBuilder();
+        var units = report.HeldOutUnits * report.Seeds.Count;
+        b.Append(Inv($"### {report.Dataset}\n\n"));
+        b.Append(Inv($"```sh\n{report.Command}\n```\n\n"));
+        b.Append(Inv($"- Model: {report.Model}; held out: one {report.HoldOutUnit} at a time ({report.HeldOutUnits}), seeds {string.Join(",", report.Seeds)}; calibration on {report.Device}.\n"));
+        b.Append(Inv($"- Preprocessing: {report.Preprocessing}\n"));
+        var r = report.Recipe;
+        b.Append(Inv($"- Training: {r.Optimizer}, {r.NormMode} norm, batch {r.BatchSize}; pretraining {r.PretrainEpochs} epochs at lr {r.PretrainLearningRate:G3}; "));
+        b.Append(Inv($"calibration {r.CalibrationSteps} steps at lr {r.CalibrationLearningRate:G3} (full, bias) and {r.LastLayerLearningRate:G3} (last layer).\n"));
+        b.Append(Inv($"- Chance level {100 * report.ChanceLevel:F1} %; run time {report.ElapsedSeconds / 60:F1} min.\n\n"));
+
+        var day1 = report.Summary.Where(s => s.Experiment == "day1").ToList();
+        if (day1.Count > 0)
+        {
+            var modes = day1.Select(s => s.Mode).Where(m => m != "none").Distinct().ToList();
+            var none = day1.FirstOrDefault(s => s.Mode == "none");
+            b.Append(Inv($"Day-1 calibration: accuracy in %, mean ± sd over {units} runs ({report.HeldOutUnits} held-out {report.HoldOutUnit}s x {report.Seeds.Count} seeds); gains are paired differences in points.\n\n"));
+            b.Append("| trials/class | none | " + string.Join(" | ", modes) + " | full − none | full − last |\n");
+            b.Append("|---:|---:|" + string.Concat(modes.Select(_ => "---:|")) + "---:|---:|\n");
+            foreach (var size in day1.Where(s => s.Mode != "none").Select(s => s.CalibrationTrials).Distinct().Order())
+            {
+                var row = day1.Where(s => s.CalibrationTrials == size).ToDictionary(s => s.Mode);
+                b.Append(Inv($"| {size} | {Cell(none)} | "));
+                b.Append(string.Join(" | ", modes.Select(m => Cell(row.GetValueOrDefault(m)))));
+                var full = row.GetValueOrDefault("full");
+                b.Append(Inv($" | {Gain(full?.GainOverNone, full?.GainOverNoneStd)} | {Gain(full?.GainOverLast, full?.GainOverLastStd)} |\n"));
+            }
+
+            if (none is not null && modes.Count == 0)
+            {
+                b.Append(Inv($"| 0 | {Cell(none)} | | |\n"));
+            }
+
+            b.Append('\n');
+        }
+
+        var drift = report.Summary.Where(s => s.Experiment == "drift").ToList();
+        if (drift.Count > 0)
+        {
+            b.Append(Inv($"Drift (session 2 = the {report.SessionMeaning} after the calibration one; adaptation on its first {report.DriftTrials} trial(s) per class, tested on the rest):\n\n"));
+            b.Append("| " + string.Join(" | ", drift.Select(s => DriftName(s.Mode))) + " |\n");
+            b.Append("|" + string.Concat(drift.Select(_ => "---:|")) + "\n");
+            b.Append("| " + string.Join(" | ", drift.Select(Cell)) + " |\n\n");
+        }
+
+        return b.ToString();
+    }
+
+    private static string DriftName(string mode) => mode switch
+    {
+        "pretrained" => "pretrained only",
+        "session1" => "session-1 calibrated, no adaptation",
+        _ => mode.Replace("session1+", "+ ", StringComparison.Ordinal) + " on session 2",
+    };
+
+    private static string Cell(SummaryRow? s) => s is null ? string.Empty : Inv($"{100 * s.Mean:F1} ± {100 * s.Std:F1}");
+
+    private static string Gain(double? mean, double? std) => mean is null ? string.Empty : Inv($"{100 * mean:+0.0;−0.0} ± {100 * std:F1}");
+
+    public static string SummaryCsv(IReadOnlyList<SummaryRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var b = new StringBuilder("experiment,mode,calibration_trials,mean,std,min,max,n,gain_over_none,gain_over_none_std,gain_over_last,gain_over_last_std\n");
+        foreach (var s in rows)
+        {
+            b.Append(Inv($"{s.Experiment},{s.Mode},{s.CalibrationTrials},{s.Mean:F4},{s.Std:F4},{s.Min:F4},{s.Max:F4},{s.Count},"));
+            b.Append(Inv($"{Opt(s.GainOverNone)},{Opt(s.GainOverNoneStd)},{Opt(s.GainOverLast)},{Opt(s.GainOverLastStd)}\n"));
+        }
+
+        return b.ToString();
+    }
+
+    public static string RunsCsv(IReadOnlyList<RunResult> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var b = new StringBuilder("dataset,experiment,seed,held_out,mode,calibration_trials,calibration_windows,test_windows,accuracy\n");
+        foreach (var r in runs)
+        {
+            b.Append(Inv($"{r.Dataset},{r.Experiment},{r.Seed},{r.HeldOut},{r.Mode},{r.CalibrationTrials},{r.CalibrationWindows},{r.TestWindows},{r.Accuracy:F4}\n"));
+        }
+
+        return b.ToString();
+    }
+
+    private static string Opt(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : string.Empty;
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,38 @@
+using BioTrain.Stream.Experiments.Datasets;
+using BioTrain.Stream.Experiments.Results;
+using Xunit.Abstractions;
+
+namespace BioTrain.Stream.Experiments.Tests;
+
+/// <summary>
+/// The calibration experiment end to end on the native virtual device, on a generated subject shift that only
+/// the first (spatial) layer can undo (<see cref="SubjectShiftGenerator"/>): full fine-tuning must beat
+/// last-layer calibration, which must beat no adaptation.
+/// </summary>
+public class SyntheticShiftExperimentTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Full_beats_last_beats_none_on_a_shift_only_early_layers_can_undo()
+    {
+        var dataset = SubjectShiftGenerator.Generate();
+        var options = new CalibrationOptions { CalibrationTrials = [12], Seeds = [1, 2], DriftTrials = 2 };
+        var runs = await new CalibrationExperiment(dataset, options, new TestOutputWriter(output)).RunAsync(CancellationToken.None);
+        var summary = ResultSummary.Summarise(runs);
+
+        double Mean(string experiment, string mode) => summary.Single(s => s.Experiment == experiment && s.Mode == mode).Mean;
+        var none = Mean("day1", "none");
+        var last = Mean("day1", "last");
+        var full = Mean("day1", "full");
+        Assert.True(full > last + 0.08, $"full {full:P1} should beat last {last:P1} by 8 points");
+        Assert.True(last > none + 0.15, $"last {last:P1} should beat none {none:P1} by 15 points");
+        Assert.True(full > 0.65, $"full calibration reaches only {full:P1}");
+
+        // Every target subject ran every mode, on the same test windows.
+        Assert.Equal(2, runs.Where(r => r.Experiment == "day1").Select(r => r.HeldOut).Distinct().Count());
+        Assert.Single(runs.Where(r => r.Experiment == "day1").Select(r => r.TestWindows).Distinct());
+        Assert.True(runs.Where(r => r.Mode != "none" && r.Experiment == "day1").All(r => r.CalibrationWindows == 12 * 4));
+
+        // Drift: session 2 has no drift of its own, so the session-1 calibration carries over.
+        Assert.True(Mean("drift", "session1") > Mean("drift", "pretrained") + 0.3);
+    }
+}
