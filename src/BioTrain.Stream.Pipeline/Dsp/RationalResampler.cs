@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace BioTrain.Stream.Pipeline.Dsp;
 
 /// <summary>
@@ -13,6 +15,7 @@ namespace BioTrain.Stream.Pipeline.Dsp;
 public sealed class RationalResampler
 {
     private readonly double[][] _phases; // phase p: taps h[p + up*i], i = 0..
+    private readonly double[][] _reversed; // the same, oldest sample's tap first
     private readonly int _halfLength;
     private readonly int _ring; // history length per channel; stored twice so any window is contiguous
     private readonly float[] _history; // [channel * 2 * ring + position]
@@ -43,6 +46,7 @@ public sealed class RationalResampler
                 _phases[p][i] = taps[p + (Up * i)] * Up; // gain up: zero-stuffing divides the signal by up
             }
         }
+        _reversed = [.. _phases.Select(p => p.Reverse().ToArray())];
         _ring = _phases.Max(p => p.Length) + 2;
         _history = new float[channelCount * 2 * _ring];
         _times = new double[2 * _ring];
@@ -110,18 +114,14 @@ public sealed class RationalResampler
                 {
                     break;
                 }
-                var taps = _phases[(int)(j % Up)];
-                // History of this channel ends at `position + ring` (the second copy), newest first going back.
+                var taps = _reversed[(int)(j % Up)];
+                // History of this channel ends at `position + ring` (the second copy), so the samples
+                // under the taps are one contiguous run, oldest first, as the reversed taps are.
                 var end = position + _ring;
                 for (var c = 0; c < channels; c++)
                 {
-                    var row = c * 2 * _ring;
-                    var sum = 0.0;
-                    for (var i = 0; i < taps.Length; i++)
-                    {
-                        sum += taps[i] * _history[row + end - i];
-                    }
-                    output[(written * channels) + c] = (float)sum;
+                    var window = _history.AsSpan((c * 2 * _ring) + end - taps.Length + 1, taps.Length);
+                    output[(written * channels) + c] = (float)Dot(taps, window);
                 }
                 outputTimestamps[written] = TimeAt(_nextOutput * Down, end);
                 written++;
@@ -129,6 +129,30 @@ public sealed class RationalResampler
             }
         }
         return written;
+    }
+
+    /// <summary>Dot product of double taps with float samples, in double, several lanes at a time.</summary>
+    private static double Dot(ReadOnlySpan<double> taps, ReadOnlySpan<float> samples)
+    {
+        var i = 0;
+        var sum = 0.0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var width = Vector<float>.Count;
+            var half = Vector<double>.Count;
+            var accumulator = Vector<double>.Zero;
+            for (; i <= samples.Length - width; i += width)
+            {
+                Vector.Widen(new Vector<float>(samples[i..]), out var low, out var high);
+                accumulator += (low * new Vector<double>(taps[i..])) + (high * new Vector<double>(taps[(i + half)..]));
+            }
+            sum = Vector.Sum(accumulator);
+        }
+        for (; i < samples.Length; i++)
+        {
+            sum += taps[i] * samples[i];
+        }
+        return sum;
     }
 
     /// <summary>The timestamp of input position upIndex / up, interpolated between the two samples around it.</summary>

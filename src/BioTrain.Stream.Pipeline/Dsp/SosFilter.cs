@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace BioTrain.Stream.Pipeline.Dsp;
 
 /// <summary>
@@ -56,24 +58,45 @@ public sealed class SosFilter
             }
             for (var k = 0; k < _sections.Length; k++)
             {
-                // Channels are independent chains, so the inner loop keeps the pipeline busy.
-                var s = _sections[k];
-                var s1 = _s1.AsSpan(k * channels, channels);
-                var s2 = _s2.AsSpan(k * channels, channels);
-                for (var c = 0; c < channels; c++)
-                {
-                    var xi = row[c];
-                    var y = (s.B0 * xi) + s1[c];
-                    s1[c] = (s.B1 * xi) - (s.A1 * y) + s2[c];
-                    s2[c] = (s.B2 * xi) - (s.A2 * y);
-                    row[c] = y;
-                }
+                RunSection(_sections[k], row, _s1.AsSpan(k * channels, channels), _s2.AsSpan(k * channels, channels));
             }
             var o = output.Slice(start, channels);
             for (var c = 0; c < channels; c++)
             {
                 o[c] = (float)row[c];
             }
+        }
+    }
+
+    /// <summary>
+    /// One section over one sample of every channel. Channels are independent chains, so they run
+    /// side by side in SIMD lanes (the tail scalar); each channel always takes the same path, so the
+    /// result does not depend on how the stream is chunked.
+    /// </summary>
+    private static void RunSection(Biquad s, Span<double> row, Span<double> s1, Span<double> s2)
+    {
+        var c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var width = Vector<double>.Count;
+            var (b0, b1, b2) = (new Vector<double>(s.B0), new Vector<double>(s.B1), new Vector<double>(s.B2));
+            var (a1, a2) = (new Vector<double>(s.A1), new Vector<double>(s.A2));
+            for (; c <= row.Length - width; c += width)
+            {
+                var x = new Vector<double>(row[c..]);
+                var y = (b0 * x) + new Vector<double>(s1[c..]);
+                ((b1 * x) - (a1 * y) + new Vector<double>(s2[c..])).CopyTo(s1[c..]);
+                ((b2 * x) - (a2 * y)).CopyTo(s2[c..]);
+                y.CopyTo(row[c..]);
+            }
+        }
+        for (; c < row.Length; c++)
+        {
+            var x = row[c];
+            var y = (s.B0 * x) + s1[c];
+            s1[c] = (s.B1 * x) - (s.A1 * y) + s2[c];
+            s2[c] = (s.B2 * x) - (s.A2 * y);
+            row[c] = y;
         }
     }
 

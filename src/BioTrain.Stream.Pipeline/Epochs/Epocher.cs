@@ -99,7 +99,11 @@ internal sealed class Epocher : IDisposable
             _waiting.RemoveAt(0);
             _counters?.AddMarkerLost();
         }
-        var at = _waiting.FindLastIndex(w => w.Marker.Timestamp <= waiting.Marker.Timestamp) + 1;
+        var at = _waiting.Count; // kept in marker order; markers mostly come in order, so look from the end
+        while (at > 0 && _waiting[at - 1].Marker.Timestamp > waiting.Marker.Timestamp)
+        {
+            at--;
+        }
         _waiting.Insert(at, waiting);
     }
 
