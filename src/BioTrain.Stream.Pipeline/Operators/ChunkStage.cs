@@ -8,7 +8,7 @@ internal abstract class ChunkStage(IObserver<SignalChunk> downstream) : Stage<Si
     /// <summary>The output chunk sized for <paramref name="samples"/> samples; created again only if the stream's shape changes.</summary>
     protected SignalChunk Output(int channels, double nominalRate, string sourceId, int samples)
     {
-        if (_output is null || _output.ChannelCount != channels || _output.NominalRate != nominalRate || !ReferenceEquals(_output.SourceId, sourceId))
+        if (_output is null || _output.ChannelCount != channels || _output.NominalRate != nominalRate || !string.Equals(_output.SourceId, sourceId, StringComparison.Ordinal))
         {
             _output?.Dispose();
             _output = new SignalChunk(channels, nominalRate, sourceId, Math.Max(samples, 64));

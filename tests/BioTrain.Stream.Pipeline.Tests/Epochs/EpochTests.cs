@@ -149,6 +149,37 @@ public class EpochTests
     }
 
     [Fact]
+    public async Task Markers_from_another_thread_while_data_flows_give_the_same_epochs()
+    {
+        var (stream, markers) = Session();
+        var reference = Run(stream, markers, [2800], [1, 1, 1, 1, 1, 1, 1, 1], Options());
+        var counters = new PipelineCounters();
+        var epochs = new List<EpochRecord>();
+        using var data = new Subject<SignalChunk>();
+        using var markerSubject = new Subject<Marker>();
+        var completed = new TaskCompletionSource();
+        using var subscription = data.Epochs(markerSubject, Options(), counters).Subscribe(
+            e => epochs.Add(new EpochRecord(e.Marker.Value, e.Label, e.Window.StartIndex, e.Window.FirstTimestamp, e.Window.Timestamp, e.Window.Values.ToArray())),
+            () => completed.SetResult());
+
+        var markerThread = Task.Run(() =>
+        {
+            foreach (var marker in markers)
+            {
+                markerSubject.OnNext(marker);
+                Thread.Yield();
+            }
+        });
+        var dataThread = Task.Run(() => stream.Replay(data, Enumerable.Repeat(16, 200), complete: false));
+        await Task.WhenAll(markerThread, dataThread);
+        data.OnCompleted();
+        await completed.Task;
+
+        Assert.True(Same(reference.Epochs, [.. epochs.OrderBy(e => e.Start)]));
+        Assert.Equal(0, counters.MarkersLost);
+    }
+
+    [Fact]
     public void A_full_waiting_queue_drops_its_oldest_marker_and_counts_it()
     {
         var stream = new TestStream(1, 250, 100, start: 1000);
