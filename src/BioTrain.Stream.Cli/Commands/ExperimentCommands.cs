@@ -1,0 +1,198 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using BioTrain.Stream.Device.Addressing;
+using BioTrain.Stream.Device.Protocol.Messages;
+using BioTrain.Stream.Experiments;
+using BioTrain.Stream.Experiments.Datasets;
+using BioTrain.Stream.Experiments.Datasets.Mat;
+using BioTrain.Stream.Experiments.Results;
+
+namespace BioTrain.Stream.Cli.Commands;
+
+/// <summary>
+/// <c>biotrain experiment calibration</c>: leave-one-subject-out pretraining and calibration (none, last layer,
+/// full network) on real or synthetic recordings, with the firmware's engine doing all training.
+/// </summary>
+internal static class ExperimentCommands
+{
+    public static Command Create()
+    {
+        var experiment = new Command("experiment", "Experiments with the on-device training engine on recordings.");
+        experiment.Subcommands.Add(Calibration());
+        experiment.Subcommands.Add(Datasets());
+        return experiment;
+    }
+
+    private static Command Datasets()
+    {
+        var name = new Option<string>("--dataset") { Description = "Data set: " + string.Join(", ", DatasetCatalog.Names), Required = true };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Folder holding the data set's folder (default: ../shared/replay-data, or replay-data/ for synthetic-*)" };
+        var command = new Command("dataset", "Load a data set as the experiment does and list its subjects, sessions, windows and classes.") { name, dataDir };
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var datasetName = parse.GetValue(name)!;
+            var dataset = await DatasetCatalog.LoadAsync(datasetName, DataDirectory(datasetName, parse.GetValue(dataDir)), ct).ConfigureAwait(false);
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(inv, $"{dataset.Name}: {dataset.Model}, {dataset.SampleRate:G} Hz"));
+            Console.WriteLine($"preprocessing: {dataset.Preprocessing}");
+            foreach (var subject in dataset.Subjects)
+            {
+                var sessions = subject.Sessions.Select(s =>
+                {
+                    var trials = s.TrialsByClass();
+                    var perClass = string.Join("/", Enumerable.Range(0, dataset.Classes.Count).Select(c => trials.TryGetValue(c, out var t) ? t.Count : 0));
+                    return string.Create(inv, $"{s.Name}: {s.Epochs.Count} windows, trials per class {perClass}");
+                });
+                Console.WriteLine($"  {subject.Id} ({subject.Role}): {string.Join("; ", sessions)}");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Calibration()
+    {
+        var name = new Option<string>("--dataset") { Description = "Data set: " + string.Join(", ", DatasetCatalog.Names), Required = true };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Folder holding the data set's folder (default: ../shared/replay-data, or replay-data/ for synthetic-*)" };
+        var modes = new Option<string>("--modes") { Description = "Calibration modes: none, last, bias, full", DefaultValueFactory = _ => "none,last,full" };
+        var sizes = new Option<string?>("--calibration-trials") { Description = "Calibration sizes in trials (blocks) per class, e.g. 1,2,4 (default: the data set's)" };
+        var device = new Option<string>("--device") { Description = "Where calibration runs: emu:native or emu:qemu (pretraining always runs native)", DefaultValueFactory = _ => "emu:native" };
+        var seeds = new Option<string>("--seed") { Description = "Seed or seeds (model init, trial choice, batch order), e.g. 1,2,3", DefaultValueFactory = _ => "1" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: results.md, summary.csv, runs.csv, results.json, accuracy.png", Required = true };
+        var quick = new Option<bool>("--quick") { Description = "A few minutes: at most 3 held-out units, one seed, half the epochs and steps" };
+        var maxHeldOut = new Option<int>("--max-held-out") { Description = "Hold out at most this many units (0: all)" };
+        var noDrift = new Option<bool>("--no-drift") { Description = "Skip the session-2 drift experiment" };
+        var driftTrials = new Option<int>("--drift-trials") { Description = "Session-2 trials per class to adapt on", DefaultValueFactory = _ => 1 };
+        var epochs = new Option<int?>("--pretrain-epochs") { Description = "Override: pretraining epochs" };
+        var steps = new Option<int?>("--steps") { Description = "Override: calibration optimiser steps" };
+        var lrPretrain = new Option<float?>("--lr-pretrain") { Description = "Override: pretraining learning rate" };
+        var lrFull = new Option<float?>("--lr-full") { Description = "Override: full/bias calibration learning rate" };
+        var lrLast = new Option<float?>("--lr-last") { Description = "Override: last-layer calibration learning rate" };
+        var norm = new Option<string?>("--norm") { Description = "Override: group, batch or frozen" };
+        var optimizer = new Option<string?>("--optimizer") { Description = "Override: sgd or adam" };
+        var command = new Command("calibration",
+            "Leave-one-subject-out: pretrain on the others (native virtual device), calibrate the held-out subject with each mode and size, test on its unused data; drift where there is a second session.")
+        {
+            name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, optimizer,
+        };
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            var datasetName = parse.GetValue(name)!;
+            var dataset = await DatasetCatalog.LoadAsync(datasetName, DataDirectory(datasetName, parse.GetValue(dataDir)), ct).ConfigureAwait(false);
+            var address = DeviceAddress.Parse(parse.GetValue(device)!);
+            if (address.Kind is not (DeviceAddressKind.EmulatorNative or DeviceAddressKind.EmulatorQemu))
+            {
+                throw new ArgumentException($"--device {address}: experiments run on emu:native or emu:qemu");
+            }
+
+            var isQuick = parse.GetValue(quick);
+            var recipe = dataset.Recipe;
+            if (isQuick)
+            {
+                recipe = recipe with { PretrainEpochs = Math.Max(1, recipe.PretrainEpochs / 2), CalibrationSteps = Math.Max(1, recipe.CalibrationSteps / 2) };
+            }
+
+            recipe = recipe with
+            {
+                PretrainEpochs = parse.GetValue(epochs) ?? recipe.PretrainEpochs,
+                CalibrationSteps = parse.GetValue(steps) ?? recipe.CalibrationSteps,
+                PretrainLearningRate = parse.GetValue(lrPretrain) ?? recipe.PretrainLearningRate,
+                CalibrationLearningRate = parse.GetValue(lrFull) ?? recipe.CalibrationLearningRate,
+                LastLayerLearningRate = parse.GetValue(lrLast) ?? recipe.LastLayerLearningRate,
+                NormMode = parse.GetValue(norm) is { } n ? ParseEnum<NormMode>(n, "--norm") : recipe.NormMode,
+                Optimizer = parse.GetValue(optimizer) is { } o ? ParseEnum<Optimizer>(o, "--optimizer") : recipe.Optimizer,
+            };
+            var seedList = Integers(parse.GetValue(seeds)!, "--seed");
+            var options = new CalibrationOptions
+            {
+                Modes = parse.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => ParseEnum<CalibrationMode>(m, "--modes")).Distinct().ToList(),
+                CalibrationTrials = parse.GetValue(sizes) is { } s ? Integers(s, "--calibration-trials") : [],
+                Seeds = isQuick ? seedList.Take(1).ToList() : seedList,
+                Device = address,
+                MaxHeldOut = parse.GetValue(maxHeldOut) is > 0 and var m ? m : isQuick ? 3 : 0,
+                Drift = !parse.GetValue(noDrift),
+                DriftTrials = parse.GetValue(driftTrials),
+                Recipe = recipe,
+            };
+            var experiment = new CalibrationExperiment(dataset, options, Console.Error);
+            var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
+            var heldOut = runs.Select(r => r.HeldOut).Distinct().Count();
+            var report = new ExperimentReport
+            {
+                Dataset = dataset.Name,
+                Command = "./biotrain " + string.Join(" ", parse.Tokens.Select(t => t.Value)),
+                Model = dataset.Model.ToString(),
+                Preprocessing = dataset.Preprocessing,
+                HoldOutUnit = dataset.HoldOutUnit,
+                SessionMeaning = dataset.SessionMeaning,
+                HeldOutUnits = heldOut,
+                Seeds = options.Seeds,
+                Device = address.ToString(),
+                Recipe = recipe,
+                DriftTrials = options.DriftTrials,
+                ChanceLevel = 1.0 / dataset.Classes.Count,
+                ElapsedSeconds = clock.Elapsed.TotalSeconds,
+                Summary = ResultSummary.Summarise(runs),
+                Runs = runs,
+            };
+            var files = await ResultWriter.WriteAsync(report, parse.GetValue(output)!.FullName, ct).ConfigureAwait(false);
+            Console.Write(ResultWriter.Markdown(report));
+            foreach (var file in files)
+            {
+                Console.WriteLine($"wrote {file}");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string DataDirectory(string dataset, DirectoryInfo? given) =>
+        given?.FullName ?? DatasetCatalog.DefaultDataDirectory(dataset, RepositoryRoot());
+
+    /// <summary>The checkout the command runs in: upwards from the working directory, else from the executable.</summary>
+    private static string RepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return Environment.CurrentDirectory;
+    }
+
+    private static List<int> Integers(string text, string option)
+    {
+        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ArgumentException($"{option}: '{t}' is not a count"))
+            .ToList();
+        return values.Count > 0 ? values : throw new ArgumentException($"{option}: give at least one value");
+    }
+
+    private static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new ArgumentException($"{option}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+
+    private static async Task<int> Run(Func<Task<int>> body)
+    {
+        try
+        {
+            return await CliOutput.RunAsync(body, Console.Error).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DatasetFormatException or MatFormatException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+}
