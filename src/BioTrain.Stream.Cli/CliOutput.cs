@@ -29,6 +29,16 @@ internal static class CliOutput
             await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 1;
         }
+        catch (HttpRequestException e)
+        {
+            await error.WriteLineAsync($"error: cannot reach the daemon: {e.Message} (is `biotrain run` up? see --control)").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Daemon.Configuration.DaemonConfigException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
         catch (OperationCanceledException)
         {
             await error.WriteLineAsync("cancelled").ConfigureAwait(false);

@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +23,30 @@ namespace BioTrain.Stream.Daemon.Hosting;
 /// </summary>
 public static class DaemonHost
 {
+    /// <summary>The daemon as <c>biotrain run</c> starts it: one <see cref="SubjectSession"/> per configured session.</summary>
+    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var lsl = LslConfigOf(options);
+        return Build(options, (session, services) => new SubjectSession(
+            session,
+            services.GetRequiredService<DaemonMetrics>(),
+            services.GetRequiredService<SubjectStore>(),
+            lsl,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger($"BioTrain.Session.{session.Name}"),
+            virtualDevice));
+    }
+
+    /// <summary>LSL settings: the configured file, machine-only scope, or liblsl's search order.</summary>
+    public static Lsl.Config.LslConfig LslConfigOf(DaemonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = options.LslConfigFile is { } file ? Lsl.Config.LslConfig.LoadFile(file) : Lsl.Config.LslConfig.Load();
+        return options.LslMachineOnly
+            ? config with { IPv6 = Lsl.Config.IPv6Mode.Disable, ResolveScope = Lsl.Config.ResolveScope.Machine, ListenAddress = "127.0.0.1" }
+            : config;
+    }
+
     public static WebApplication Build(DaemonOptions options, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,26 +66,45 @@ public static class DaemonHost
 
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionManager>());
+        builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>(); // UseSystemd adds it only under systemd
         builder.Services.AddHostedService<SystemdWatchdog>();
 
         var metricsEndpoint = ListenEndpoint.Parse(options.MetricsListen);
         var controlEndpoint = ListenEndpoint.Parse(options.ControlListen);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listen(kestrel, metricsEndpoint);
+            Listen(kestrel, metricsEndpoint, control: controlEndpoint == metricsEndpoint);
             if (controlEndpoint != metricsEndpoint)
             {
-                Listen(kestrel, controlEndpoint);
+                Listen(kestrel, controlEndpoint, control: true);
             }
         });
 
         var app = builder.Build();
-        ControlApi.Map(app, app.Services.GetRequiredService<SessionManager>(), app.Services.GetRequiredService<DaemonMetrics>(), ctx => Arrived(ctx, controlEndpoint));
+        ControlApi.Map(app, app.Services.GetRequiredService<SessionManager>(), app.Services.GetRequiredService<DaemonMetrics>(), IsControlConnection);
         return app;
     }
 
-    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint)
+    private const string ControlConnection = "biotrain.control";
+
+    /// <summary>Whether the request came in on the control listener (tagged when its connection was accepted).</summary>
+    private static bool IsControlConnection(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ControlConnection) == true;
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control)
     {
+        void Tag(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions options)
+        {
+            if (control)
+            {
+                options.Use(next => connection =>
+                {
+                    connection.Items[ControlConnection] = true;
+                    return next(connection);
+                });
+            }
+        }
+
         if (endpoint.IsUnix)
         {
             var dir = Path.GetDirectoryName(endpoint.UnixPath!)!;
@@ -69,20 +114,12 @@ public static class DaemonHost
                 File.Delete(endpoint.UnixPath!); // stale socket of a previous run
             }
 
-            kestrel.ListenUnixSocket(endpoint.UnixPath!);
+            kestrel.ListenUnixSocket(endpoint.UnixPath!, Tag);
         }
         else
         {
-            kestrel.Listen(endpoint.Address!, endpoint.Port);
+            kestrel.Listen(endpoint.Address!, endpoint.Port, Tag);
         }
     }
 
-    /// <summary>Whether a request came in on the given endpoint (Unix path or TCP port).</summary>
-    private static bool Arrived(HttpContext context, ListenEndpoint endpoint)
-    {
-        var local = context.Features.Get<IConnectionEndPointFeature>()?.LocalEndPoint;
-        return endpoint.IsUnix
-            ? local is UnixDomainSocketEndPoint unix && unix.ToString() == endpoint.UnixPath
-            : local is IPEndPoint ip && ip.Port == endpoint.Port;
-    }
 }

@@ -39,6 +39,7 @@ public sealed class DaemonMetrics
         CalibrationAccuracy = f.CreateGauge("biotrain_calibration_accuracy_ratio", "Held-out accuracy after the last calibration or adaptation round.", "session");
         Predictions = f.CreateCounter("biotrain_predictions_total", "Predictions published.", "session");
         EndToEndLatency = f.CreateHistogram("biotrain_end_to_end_latency_seconds", "From the last input sample of a window (LSL time) to its prediction being pushed.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
+        PipelineLatency = f.CreateHistogram("biotrain_pipeline_latency_seconds", "End-to-end latency less the device's predict request: what the host adds.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
         DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Inference windows dropped because the device was busy (bounded queue).", "session");
     }
 
@@ -85,6 +86,8 @@ public sealed class DaemonMetrics
     public Counter Predictions { get; }
 
     public Histogram EndToEndLatency { get; }
+
+    public Histogram PipelineLatency { get; }
 
     public Counter DroppedWindows { get; }
 

@@ -7,11 +7,15 @@ public sealed record SessionStatus(
     SessionState State,
     string Device,
     string? InputStream,
-    IReadOnlyDictionary<string, int> CalibrationEpochsPerClass,
+    IReadOnlyDictionary<string, int> CalibrationTrialsPerClass,
     int CalibrationTarget,
     double? CalibrationAccuracy,
     bool RestoredWeights,
     int AdaptationRounds,
     long Predictions,
     long WindowsDropped,
+    PipelineFigures Pipeline,
     string? LastError);
+
+/// <summary>The pipeline's counts, for status and debugging.</summary>
+public sealed record PipelineFigures(long Samples, long Gaps, long MissingSamples, long Windows, long Markers, long MarkersIgnored, long MarkersLost, long Epochs);

@@ -118,9 +118,13 @@ public sealed class DeviceClient : IAsyncDisposable
                 _pending[seq] = pending;
             }
 
+            var started = Stopwatch.GetTimestamp();
+            var ok = false;
             try
             {
-                return await ExchangeAsync(pending, type, seq, payload, cancellationToken).ConfigureAwait(false);
+                var frame = await ExchangeAsync(pending, type, seq, payload, cancellationToken).ConfigureAwait(false);
+                ok = true;
+                return frame;
             }
             finally
             {
@@ -128,6 +132,8 @@ public sealed class DeviceClient : IAsyncDisposable
                 {
                     _pending.Remove(seq);
                 }
+
+                _options.RequestCompleted?.Invoke(type, Stopwatch.GetElapsedTime(started), ok);
             }
         }
         finally

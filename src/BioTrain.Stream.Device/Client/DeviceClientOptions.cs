@@ -31,4 +31,7 @@ public sealed record DeviceClientOptions
 
     /// <summary>Who the host is, announced in HELLO.</summary>
     public string HostName { get; init; } = $"biotrain {typeof(DeviceClientOptions).Assembly.GetName().Version?.ToString(3) ?? "0"}";
+
+    /// <summary>Called after each request with its type, round-trip time (retransmissions included) and success; for metrics.</summary>
+    public Action<Protocol.MessageType, TimeSpan, bool>? RequestCompleted { get; init; }
 }

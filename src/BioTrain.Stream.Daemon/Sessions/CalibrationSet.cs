@@ -1,0 +1,111 @@
+using BioTrain.Stream.Device.Client;
+
+namespace BioTrain.Stream.Daemon.Sessions;
+
+/// <summary>
+/// Labelled epochs collected for calibration or adaptation, counted by trial (marker) per class,
+/// since one trial may give several epochs. Thread-safe: the pipeline adds, the session reads.
+/// </summary>
+internal sealed class CalibrationSet
+{
+    private readonly Lock _gate = new();
+    private readonly List<(LabelledSample Sample, double MarkerTime)> _items = [];
+    private readonly Dictionary<int, HashSet<double>> _trials = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    public void Add(LabelledSample sample, double markerTime)
+    {
+        lock (_gate)
+        {
+            _items.Add((sample, markerTime));
+            if (!_trials.TryGetValue(sample.Label, out var set))
+            {
+                _trials[sample.Label] = set = [];
+            }
+
+            set.Add(markerTime);
+        }
+    }
+
+    /// <summary>Trials (distinct markers) per class.</summary>
+    public int TrialsOf(int label)
+    {
+        lock (_gate)
+        {
+            return _trials.TryGetValue(label, out var set) ? set.Count : 0;
+        }
+    }
+
+    public bool HasTrials(int classes, int perClass)
+    {
+        for (var c = 0; c < classes; c++)
+        {
+            if (TrialsOf(c) < perClass)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public IReadOnlyList<LabelledSample> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _items.Select(i => i.Sample)];
+        }
+    }
+
+    /// <summary>Takes everything out (adaptation rounds consume what arrived).</summary>
+    public IReadOnlyList<LabelledSample> Drain()
+    {
+        lock (_gate)
+        {
+            var all = _items.Select(i => i.Sample).ToArray();
+            _items.Clear();
+            _trials.Clear();
+            return all;
+        }
+    }
+
+    /// <summary>
+    /// Splits whole trials (all epochs of one marker stay together, so no trial is in both parts)
+    /// into training and held-out sets, per class, seeded.
+    /// </summary>
+    public (IReadOnlyList<LabelledSample> Train, IReadOnlyList<LabelledSample> HeldOut) Split(double holdOutFraction, int seed)
+    {
+        List<(LabelledSample Sample, double MarkerTime)> items;
+        lock (_gate)
+        {
+            items = [.. _items];
+        }
+
+        var random = new Random(seed);
+        var train = new List<LabelledSample>();
+        var held = new List<LabelledSample>();
+        foreach (var byClass in items.GroupBy(i => i.Sample.Label))
+        {
+            var trials = byClass.Select(i => i.MarkerTime).Distinct().ToArray();
+            random.Shuffle(trials);
+            var holdCount = trials.Length < 2 ? 0 : Math.Max(holdOutFraction > 0 ? 1 : 0, (int)Math.Round(trials.Length * holdOutFraction));
+            var heldTrials = trials.Take(holdCount).ToHashSet();
+            foreach (var (sample, time) in byClass)
+            {
+                (heldTrials.Contains(time) ? held : train).Add(sample);
+            }
+        }
+
+        return (train, held);
+    }
+}
