@@ -42,6 +42,7 @@ public static class BciEssentialsLoader
             rate = eeg.Info.NominalSrate;
             channelCount = eeg.Info.ChannelCount;
             var channels = CueEpochs.Deinterleave(eeg.Data.ToFloat32(), channelCount, Enumerable.Range(0, channelCount).ToList());
+            Filtering.MotorImagery.Apply(channels, rate);
             var texts = markers.Data.GetStrings();
             var cues = new List<Cue>();
             for (var i = 0; i < texts.Length; i++)
@@ -68,7 +69,7 @@ public static class BciEssentialsLoader
             Model = ModelSpec.MiBmiNet(channelCount, length, 3),
             Subjects = DatasetCatalog.RequireSubjects(units, "bci-essentials", root),
             Preprocessing = string.Create(CultureInfo.InvariantCulture,
-                $"XDF EEG stream at {rate:G} Hz, all {channelCount} channels; one 2-s epoch ({length} samples) from each switch marker (LSL timestamps); ")
+                $"XDF EEG stream at {rate:G} Hz, all {channelCount} channels, {Filtering.MotorImagery}; one 2-s epoch ({length} samples) from each switch marker (LSL timestamps); ")
                 + "per-window channel mean removed, channels scaled by the run's RMS",
             HoldOutUnit = "run",
             SessionMeaning = "run",

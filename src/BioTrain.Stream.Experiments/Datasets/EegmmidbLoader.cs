@@ -42,6 +42,7 @@ public static class EegmmidbLoader
 
                 var (recording, channels, r) = await EdfEpochs.ReadAsync(file, Channels, cancellationToken).ConfigureAwait(false);
                 rate = r;
+                Filtering.MotorImagery.Apply(channels, rate);
                 var cues = recording.Annotations.Where(a => a.Text is "T1" or "T2").Select(a => new Cue(a.Onset, a.Text == "T1" ? 0 : 1)).ToList();
                 runs.Add(CueEpochs.Cut(channels, cues, t => (int)Math.Round(t * rate), rate, 0.5, 4.0, (int)Math.Round(2 * rate), (int)Math.Round(0.5 * rate), 1000 * index));
             }
@@ -58,7 +59,7 @@ public static class EegmmidbLoader
             Model = ModelSpec.MiBmiNet(Channels.Count, samples, 2),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "eegmmidb", directory),
             Preprocessing = string.Create(CultureInfo.InvariantCulture,
-                $"EDF+ at {rate:G} Hz, 21 sensorimotor channels (FC5-FC6, C5-C6, CP5-CP6); 2-s windows ({samples} samples) every 0.5 s in [cue + 0.5, cue + 4] s; ")
+                $"EDF+ at {rate:G} Hz, 21 sensorimotor channels (FC5-FC6, C5-C6, CP5-CP6), {Filtering.MotorImagery}; 2-s windows ({samples} samples) every 0.5 s in [cue + 0.5, cue + 4] s; ")
                 + "per-window channel mean removed, channels scaled by the subject's R04 RMS",
             SessionMeaning = "later runs R08 + R12 (same visit)",
             DefaultCalibrationTrials = [1, 2, 4, 7],

@@ -24,6 +24,7 @@ public static class MiOpenBciLoader
         {
             var (recording, channels, r) = await EdfEpochs.ReadAsync(file, Channels, cancellationToken).ConfigureAwait(false);
             rate = r;
+            Filtering.MotorImagery.Apply(channels, rate);
             var cues = recording.Annotations
                 .Select(a => (a.Onset, Code: a.Text.Split(':')[0]))
                 .Where(a => a.Code is "770" or "772")
@@ -48,7 +49,7 @@ public static class MiOpenBciLoader
             Model = ModelSpec.MiBmiNet(Channels.Count, samples, 2),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "mi-openbci", root),
             Preprocessing = string.Create(CultureInfo.InvariantCulture,
-                $"EDF+ at {rate:G} Hz, all 15 channels (already filtered at acquisition, 'FILT'); 2-s windows ({samples} samples) every 0.25 s in [cue + 0.5, cue + 4] s; ")
+                $"EDF+ at {rate:G} Hz, all 15 channels (already filtered at acquisition, 'FILT'), then {Filtering.MotorImagery}; 2-s windows ({samples} samples) every 0.25 s in [cue + 0.5, cue + 4] s; ")
                 + "per-window channel mean removed, channels scaled by the subject's RMS",
             SessionMeaning = "run",
             DefaultCalibrationTrials = [1, 2, 3],

@@ -12,16 +12,16 @@ namespace BioTrain.Stream.Experiments.Datasets;
 /// </summary>
 public static class SyntheticReplayLoader
 {
-    private sealed record Layout(string Folder, IReadOnlyList<string> Classes, ModelSpec Model, double From, double To, double Window, double Stride, string Text);
+    private sealed record Layout(string Folder, IReadOnlyList<string> Classes, ModelSpec Model, double From, double To, double Window, double Stride, string Text, Filtering Filter);
 
     private static Layout For(string name, double rate) => name switch
     {
         "synthetic-eeg" => new Layout("eeg-mi", MotorImageryGenerator.Classes, Spec(8, (int)(rate * 1.0), 4), 0.5, 2.0, 1.0, 0.25,
-            "1-s windows every 0.25 s in [cue + 0.5, cue + 2.0] s"),
+            "1-s windows every 0.25 s in [cue + 0.5, cue + 2.0] s", Filtering.MotorImagery),
         "synthetic-emg" => new Layout("emg-gestures", EmgGestureGenerator.Classes, Spec(8, (int)(rate * 0.25), 7), 0.2, 0.7, 0.25, 0.05,
-            "0.25-s windows every 0.05 s in [cue + 0.2, cue + 0.7] s"),
+            "0.25-s windows every 0.05 s in [cue + 0.2, cue + 0.7] s", Filtering.EmgWide),
         _ => new Layout("eog-saccades", EogSaccadeGenerator.Classes, Spec(2, (int)(rate * 1.0), 11), 0.0, 1.0, 1.0, 1.0,
-            "the whole 1-s trial as one window"),
+            "the whole 1-s trial as one window", Filtering.Eog),
     };
 
     private static ModelSpec Spec(int channels, int samples, int classes) =>
@@ -50,6 +50,7 @@ public static class SyntheticReplayLoader
             rate = signal.Info.NominalSrate;
             layout = For(name, rate);
             var channels = CueEpochs.Deinterleave(signal.Data.ToFloat32(), signal.Info.ChannelCount, Enumerable.Range(0, signal.Info.ChannelCount).ToList());
+            layout.Filter.Apply(channels, rate);
             var labels = markers.Data.GetStrings();
             var cues = new List<Cue>();
             for (var i = 0; i < labels.Length; i++)
@@ -75,7 +76,7 @@ public static class SyntheticReplayLoader
             SampleRate = rate,
             Model = layout.Model,
             Subjects = subjects,
-            Preprocessing = $"XDF signal stream at {rate:G} Hz, no filtering (the generator adds no drift); {layout.Text}; per-window channel mean removed, "
+            Preprocessing = $"XDF signal stream at {rate:G} Hz, {layout.Filter}; {layout.Text}; per-window channel mean removed, "
                 + "channels scaled by the subject's RMS",
             SessionMeaning = "recording",
             DefaultCalibrationTrials = [1],

@@ -39,6 +39,7 @@ public static class UciEmgLoader
             foreach (var file in series)
             {
                 var (channels, labels) = Read(await File.ReadAllLinesAsync(CheckSize(file), cancellationToken).ConfigureAwait(false), file);
+                Filtering.EmgMyo.Apply(channels, Rate);
                 var segments = Windowing.Runs(labels, trial);
                 trial += segments.Count;
                 sessions.Add(($"series-{Path.GetFileName(file)[0]}", Windowing.Cut(channels, segments, Window, Stride)));
@@ -54,8 +55,7 @@ public static class UciEmgLoader
             SampleRate = Rate,
             Model = ModelSpec.MiBmiNet(Channels, Window, Classes.Count),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "uci-emg", root),
-            Preprocessing = "1-ms rows resampled to the MYO's 200 Hz by sample-and-hold at 5-ms ticks; no further filtering (the MYO streams already "
-                + "band-limited EMG); 0.5-s windows (100 samples) every 0.125 s inside each gesture hold, pauses (class 0) dropped; per-window channel "
+            Preprocessing = "1-ms rows resampled to the MYO's 200 Hz by sample-and-hold at 5-ms ticks; " + Filtering.EmgMyo + "; 0.5-s windows (100 samples) every 0.125 s inside each gesture hold, pauses (class 0) dropped; per-window channel "
                 + "mean removed, channels scaled by the subject's series-1 RMS",
             SessionMeaning = "series (same day, minutes apart)",
             DefaultCalibrationTrials = [1, 2],
