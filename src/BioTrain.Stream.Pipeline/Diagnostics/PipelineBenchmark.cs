@@ -9,11 +9,12 @@ namespace BioTrain.Stream.Pipeline.Diagnostics;
 
 /// <summary>One measured chain.</summary>
 /// <param name="Name">What the chain does.</param>
-/// <param name="ChannelSamplesPerSecond">Median throughput on one thread (so per core).</param>
+/// <param name="ChannelSamplesPerSecond">Median throughput per core: channel-samples over the thread's CPU time (wall time where that is not available).</param>
+/// <param name="WallChannelSamplesPerSecond">The same over wall time (lower on a machine busy with other work).</param>
 /// <param name="RealTimeFactor">Throughput over the stream's real-time rate (channels x rate): how many such streams one core keeps up with.</param>
 /// <param name="BytesPerChunk">Managed bytes allocated per input chunk once warm (0 is the goal).</param>
 /// <param name="Outputs">Windows or epochs emitted per run.</param>
-public sealed record PipelineBenchCase(string Name, double ChannelSamplesPerSecond, double RealTimeFactor, double BytesPerChunk, long Outputs);
+public sealed record PipelineBenchCase(string Name, double ChannelSamplesPerSecond, double WallChannelSamplesPerSecond, double RealTimeFactor, double BytesPerChunk, long Outputs);
 
 /// <summary>The figures of <c>biotrain bench pipeline</c>.</summary>
 public sealed record PipelineBenchReport(int Channels, double Rate, int ChunkSamples, double SecondsPerRun, int Runs, IReadOnlyList<PipelineBenchCase> Cases);
@@ -104,21 +105,27 @@ public static class PipelineBenchmark
             Push(100);
         }
         var times = new List<double>();
+        var cpuTimes = new List<double>();
         var bytes = new List<double>();
         var outputsPerRun = 0L;
         for (var r = 0; r < runs; r++)
         {
             var before = outputs;
             var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = ThreadCpuTime.Seconds();
             var start = Stopwatch.GetTimestamp(); // no Stopwatch object: it would count as an allocation
             Push(chunksPerRun);
             times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            var cpuAfter = ThreadCpuTime.Seconds();
+            cpuTimes.Add(cpu is { } c0 && cpuAfter is { } c1 && c1 > c0 ? c1 - c0 : times[^1]);
             bytes.Add((double)(GC.GetAllocatedBytesForCurrentThread() - allocated) / chunksPerRun);
             outputsPerRun = outputs - before;
         }
         times.Sort();
+        cpuTimes.Sort();
         bytes.Sort();
-        var throughput = (double)chunksPerRun * ChunkSamples * Channels / times[times.Count / 2];
-        return new PipelineBenchCase(name, throughput, throughput / (Channels * Rate), bytes[bytes.Count / 2], outputsPerRun);
+        var work = (double)chunksPerRun * ChunkSamples * Channels;
+        var throughput = work / cpuTimes[cpuTimes.Count / 2];
+        return new PipelineBenchCase(name, throughput, work / times[times.Count / 2], throughput / (Channels * Rate), bytes[bytes.Count / 2], outputsPerRun);
     }
 }

@@ -16,6 +16,7 @@ public class PipelineBenchmarkTests
         Assert.All(report.Cases, c =>
         {
             Assert.True(c.ChannelSamplesPerSecond > 0 && double.IsFinite(c.ChannelSamplesPerSecond), c.Name);
+            Assert.True(c.WallChannelSamplesPerSecond > 0 && double.IsFinite(c.WallChannelSamplesPerSecond), c.Name);
             Assert.Equal(c.ChannelSamplesPerSecond / 64000, c.RealTimeFactor, 6);
             Assert.True(c.BytesPerChunk >= 0, c.Name);
             Assert.True(c.Outputs > 0, c.Name);
