@@ -9,7 +9,11 @@ namespace BioTrain.Stream.Pipeline;
 /// </summary>
 public sealed record GapPolicy(double Tolerance = 0.5)
 {
+    /// <summary>A step above 1.5 periods is a gap; a step back of more than half a period is a jump back.</summary>
     public static GapPolicy Default { get; } = new();
+
+    /// <summary>Sees no gaps and no jumps back (for streams known to be continuous, or to measure what gap handling costs).</summary>
+    public static GapPolicy None { get; } = new(double.PositiveInfinity);
 
     /// <summary>Missing samples between two timestamps: 0 continuous, &gt; 0 a gap, -1 a jump back.</summary>
     public long MissingBetween(double previous, double next, double nominalRate)

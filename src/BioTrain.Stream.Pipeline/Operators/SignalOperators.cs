@@ -7,7 +7,8 @@ namespace BioTrain.Stream.Pipeline.Operators;
 /// Rx operators over <see cref="SignalChunk"/> streams and the windows cut from them. Every operator
 /// keeps its state per subscription, reuses one output buffer (see the ownership rule on
 /// <see cref="SignalChunk"/>) and so allocates nothing per chunk once running. Gaps are found from the
-/// timestamps with a <see cref="GapPolicy"/> (default: more than 1.5 nominal periods between samples).
+/// timestamps with a <see cref="GapPolicy"/>; where a policy is optional, null means
+/// <see cref="GapPolicy.Default"/> (a step above 1.5 nominal periods) and <see cref="GapPolicy.None"/> turns gap handling off.
 /// </summary>
 public static class SignalOperators
 {
@@ -44,8 +45,7 @@ public static class SignalOperators
     /// <summary>
     /// Causal filtering of every channel with <paramref name="sections"/> (e.g. a band-pass
     /// <see cref="SecondOrderSections.Then"/> a notch), state carried across chunks. The filter starts
-    /// from the steady state of the first sample, and again after each gap or jump back (null policy:
-    /// never restart).
+    /// from the steady state of the first sample, and again after each gap or jump back.
     /// </summary>
     public static IObservable<SignalChunk> Filter(this IObservable<SignalChunk> source, SecondOrderSections sections, GapPolicy? gaps = null)
     {

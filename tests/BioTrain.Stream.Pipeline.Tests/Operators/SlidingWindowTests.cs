@@ -59,6 +59,15 @@ public class SlidingWindowTests
     }
 
     [Fact]
+    public void Gap_handling_can_be_turned_off_explicitly()
+    {
+        var counters = new PipelineCounters();
+        var stream = new TestStream(1, 100, 200).WithoutSamples(95, 10);
+        stream.Run(s => s.TrackStream(counters, GapPolicy.None).SlidingWindows(20, 10, counters, GapPolicy.None), [33], WindowRecord.Of);
+        Assert.Equal((0L, 0L, 18L), (counters.Gaps, counters.WindowsDroppedForGaps, counters.Windows));
+    }
+
+    [Fact]
     public void A_clock_jump_back_is_counted_and_no_window_spans_it()
     {
         var counters = new PipelineCounters();
