@@ -52,13 +52,13 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
             {
                 var sources = _dataset.Subjects.Where(s => s != target && s.Role != SubjectRole.TargetOnly).ToList();
                 var blob = ModelFormat.Write(_dataset.Model.Build(checked((uint)seed)));
-                var pretrained = await PretrainAsync(pretrainer, blob, sources, seed, cancellationToken).ConfigureAwait(false);
+                var (initial, pretrained) = await PretrainAsync(pretrainer, blob, sources, seed, cancellationToken).ConfigureAwait(false);
                 if (separate)
                 {
                     await calibrator.Session.LoadModelAsync(blob, Config(CalibrationMode.Full), cancellationToken).ConfigureAwait(false);
                 }
 
-                results.AddRange(await DayOneAsync(calibrator, pretrained, target, seed, cancellationToken).ConfigureAwait(false));
+                results.AddRange(await DayOneAsync(calibrator, initial, pretrained, target, seed, cancellationToken).ConfigureAwait(false));
                 if (_options.Drift && target.Sessions.Count >= 2)
                 {
                     results.AddRange(await DriftAsync(calibrator, pretrained, target, seed, cancellationToken).ConfigureAwait(false));
@@ -69,18 +69,22 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
         return results;
     }
 
-    private async Task<WeightsSnapshot> PretrainAsync(DeviceTrainer trainer, byte[] blob, List<SubjectData> sources, int seed, CancellationToken cancellationToken)
+    /// <summary>Pretrains on the source subjects; returns the initial (random) and the pretrained weights.</summary>
+    private async Task<(WeightsSnapshot Initial, WeightsSnapshot Pretrained)> PretrainAsync(DeviceTrainer trainer, byte[] blob, List<SubjectData> sources, int seed,
+        CancellationToken cancellationToken)
     {
         var data = sources.SelectMany(s => s.Sessions).SelectMany(s => s.Epochs).ToList();
-        var config = Config(CalibrationMode.Full) with { LearningRate = _recipe.PretrainLearningRate };
+        var config = Config(CalibrationMode.Full) with { LearningRate = _recipe.PretrainLearningRate, NormMode = _recipe.NormMode };
         await trainer.Session.LoadModelAsync(blob, config, cancellationToken).ConfigureAwait(false);
+        var initial = await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
         var steps = await trainer.TrainEpochsAsync(data, _recipe.PretrainEpochs, _recipe.BatchSize, new Random(seed), cancellationToken).ConfigureAwait(false);
         var accuracy = await trainer.AccuracyAsync(data, cancellationToken).ConfigureAwait(false);
         Log($"pretrained on {sources.Count} subjects, {data.Count} windows, {steps} steps: training accuracy {accuracy:P1}");
-        return await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
+        return (initial, await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private async Task<List<RunResult>> DayOneAsync(DeviceTrainer trainer, WeightsSnapshot pretrained, SubjectData target, int seed, CancellationToken cancellationToken)
+    private async Task<List<RunResult>> DayOneAsync(DeviceTrainer trainer, WeightsSnapshot initial, WeightsSnapshot pretrained, SubjectData target, int seed,
+        CancellationToken cancellationToken)
     {
         var results = new List<RunResult>();
         var pool = target.Sessions[0];
@@ -116,7 +120,8 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
             var calibration = pool.Epochs.Where(e => chosen.Contains(e.Trial)).ToList();
             foreach (var mode in _options.Modes.Where(m => m != CalibrationMode.None))
             {
-                var accuracy = await CalibrateAsync(trainer, pretrained, mode, calibration, test, seed, cancellationToken).ConfigureAwait(false);
+                var start = mode == CalibrationMode.Scratch ? initial : pretrained;
+                var accuracy = await CalibrateAsync(trainer, start, mode, calibration, test, seed, cancellationToken).ConfigureAwait(false);
                 results.Add(new RunResult(_dataset.Name, "day1", seed, target.Id, Name(mode), n, calibration.Count, test.Count, accuracy));
             }
         }
@@ -151,7 +156,7 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
         var day1Accuracy = await CalibrateAsync(trainer, pretrained, CalibrationMode.Full, dayOne, test, seed, cancellationToken).ConfigureAwait(false);
         var calibrated = await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
         results.Add(new RunResult(_dataset.Name, "drift", seed, target.Id, "session1", 0, dayOne.Count, test.Count, day1Accuracy));
-        foreach (var mode in _options.Modes.Where(m => m != CalibrationMode.None))
+        foreach (var mode in _options.Modes.Where(m => m is not (CalibrationMode.None or CalibrationMode.Scratch)))
         {
             var accuracy = await CalibrateAsync(trainer, calibrated, mode, adapt, test, seed, cancellationToken).ConfigureAwait(false);
             results.Add(new RunResult(_dataset.Name, "drift", seed, target.Id, "session1+" + Name(mode), k, adapt.Count, test.Count, accuracy));
@@ -165,7 +170,9 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
         int seed, CancellationToken cancellationToken)
     {
         await RestoreAsync(trainer, start, mode).ConfigureAwait(false);
-        await trainer.TrainStepsAsync(calibration, _recipe.CalibrationSteps, _recipe.BatchSize, new Random(seed * 7919 + calibration.Count), cancellationToken).ConfigureAwait(false);
+        // From random weights a network needs more steps than a pretrained one: the reference gets four times the budget.
+        var steps = mode == CalibrationMode.Scratch ? 4 * _recipe.CalibrationSteps : _recipe.CalibrationSteps;
+        await trainer.TrainStepsAsync(calibration, steps, _recipe.BatchSize, new Random(seed * 7919 + calibration.Count), cancellationToken).ConfigureAwait(false);
         if (_options.LogFit)
         {
             Log($"  {Name(mode)} fit: calibration {await trainer.AccuracyAsync(calibration, cancellationToken).ConfigureAwait(false):P0}");
@@ -185,14 +192,19 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
     private TrainingConfig Config(CalibrationMode mode) => new()
     {
         Optimizer = _recipe.Optimizer,
-        NormMode = _recipe.NormMode,
+        NormMode = _recipe.CalibrationNormMode ?? _recipe.NormMode,
         Scope = mode switch
         {
             CalibrationMode.Last => TrainScope.Last,
             CalibrationMode.Bias => TrainScope.Bias,
             _ => TrainScope.Full,
         },
-        LearningRate = mode == CalibrationMode.Last ? _recipe.LastLayerLearningRate : _recipe.CalibrationLearningRate,
+        LearningRate = mode switch
+        {
+            CalibrationMode.Last => _recipe.LastLayerLearningRate,
+            CalibrationMode.Scratch => _recipe.PretrainLearningRate,
+            _ => _recipe.CalibrationLearningRate,
+        },
         Momentum = 0.9f,
         WeightDecay = _recipe.WeightDecay,
         BatchSize = _recipe.BatchSize,

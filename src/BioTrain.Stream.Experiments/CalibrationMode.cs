@@ -14,4 +14,7 @@ public enum CalibrationMode
 
     /// <summary>The whole network (full backpropagation).</summary>
     Full,
+
+    /// <summary>Reference, not an adaptation: the whole network trained from its random initialisation on the calibration data alone.</summary>
+    Scratch,
 }

@@ -56,7 +56,7 @@ internal static class ExperimentCommands
     {
         var name = new Option<string>("--dataset") { Description = "Data set: " + string.Join(", ", DatasetCatalog.Names), Required = true };
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Folder holding the data set's folder (default: ../shared/replay-data, or replay-data/ for synthetic-*)" };
-        var modes = new Option<string>("--modes") { Description = "Calibration modes: none, last, bias, full", DefaultValueFactory = _ => "none,last,full" };
+        var modes = new Option<string>("--modes") { Description = "Calibration modes: none, last, bias, full, scratch (reference: trained from random weights on the calibration data)", DefaultValueFactory = _ => "none,last,full" };
         var sizes = new Option<string?>("--calibration-trials") { Description = "Calibration sizes in trials (blocks) per class, e.g. 1,2,4 (default: the data set's)" };
         var device = new Option<string>("--device") { Description = "Where calibration runs: emu:native or emu:qemu (pretraining always runs native)", DefaultValueFactory = _ => "emu:native" };
         var seeds = new Option<string>("--seed") { Description = "Seed or seeds (model init, trial choice, batch order), e.g. 1,2,3", DefaultValueFactory = _ => "1" };
@@ -71,11 +71,12 @@ internal static class ExperimentCommands
         var lrFull = new Option<float?>("--lr-full") { Description = "Override: full/bias calibration learning rate" };
         var lrLast = new Option<float?>("--lr-last") { Description = "Override: last-layer calibration learning rate" };
         var norm = new Option<string?>("--norm") { Description = "Override: group, batch or frozen" };
+        var calibrationNorm = new Option<string?>("--calibration-norm") { Description = "Override: normalisation in calibration only (e.g. frozen after --norm batch)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "Override: sgd or adam" };
         var command = new Command("calibration",
             "Leave-one-subject-out: pretrain on the others (native virtual device), calibrate the held-out subject with each mode and size, test on its unused data; drift where there is a second session.")
         {
-            name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, optimizer,
+            name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, calibrationNorm, optimizer,
         };
         command.SetAction((parse, ct) => Run(async () =>
         {
@@ -103,6 +104,7 @@ internal static class ExperimentCommands
                 CalibrationLearningRate = parse.GetValue(lrFull) ?? recipe.CalibrationLearningRate,
                 LastLayerLearningRate = parse.GetValue(lrLast) ?? recipe.LastLayerLearningRate,
                 NormMode = parse.GetValue(norm) is { } n ? ParseEnum<NormMode>(n, "--norm") : recipe.NormMode,
+                CalibrationNormMode = parse.GetValue(calibrationNorm) is { } cn ? ParseEnum<NormMode>(cn, "--calibration-norm") : recipe.CalibrationNormMode,
                 Optimizer = parse.GetValue(optimizer) is { } o ? ParseEnum<Optimizer>(o, "--optimizer") : recipe.Optimizer,
             };
             var seedList = Integers(parse.GetValue(seeds)!, "--seed");

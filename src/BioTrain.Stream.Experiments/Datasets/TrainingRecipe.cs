@@ -10,7 +10,11 @@ public sealed record TrainingRecipe
 {
     public Optimizer Optimizer { get; init; } = Optimizer.Adam;
 
+    /// <summary>Normalisation in pretraining (and in calibration unless <see cref="CalibrationNormMode"/> says otherwise).</summary>
     public NormMode NormMode { get; init; } = NormMode.Group;
+
+    /// <summary>Normalisation in calibration, e.g. frozen (folded) batch norm after pretraining with batch statistics.</summary>
+    public NormMode? CalibrationNormMode { get; init; }
 
     public float PretrainLearningRate { get; init; } = 0.002f;
 

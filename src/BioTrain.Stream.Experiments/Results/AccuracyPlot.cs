@@ -16,6 +16,7 @@ public static class AccuracyPlot
             ["last"] = Colors.DarkOrange,
             ["bias"] = Colors.SeaGreen,
             ["full"] = Colors.RoyalBlue,
+            ["scratch"] = Colors.Gray,
         };
         if (day1.FirstOrDefault(s => s.Mode == "none") is { } none)
         {

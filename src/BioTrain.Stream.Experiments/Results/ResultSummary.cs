@@ -48,6 +48,7 @@ public static class ResultSummary
         "session1" => 1,
         "last" or "session1+last" => 2,
         "bias" or "session1+bias" => 3,
+        "scratch" => 5,
         _ => 4,
     };
 }

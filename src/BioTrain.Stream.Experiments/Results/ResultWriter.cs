@@ -48,8 +48,9 @@ public static class ResultWriter
         b.Append(Inv($"- Model: {report.Model}; held out: one {report.HoldOutUnit} at a time ({report.HeldOutUnits}), seeds {string.Join(",", report.Seeds)}; calibration on {report.Device}.\n"));
         b.Append(Inv($"- Preprocessing: {report.Preprocessing}\n"));
         var r = report.Recipe;
-        b.Append(Inv($"- Training: {r.Optimizer}, {r.NormMode} norm, batch {r.BatchSize}; pretraining {r.PretrainEpochs} epochs at lr {r.PretrainLearningRate:G3}; "));
-        b.Append(Inv($"calibration {r.CalibrationSteps} steps at lr {r.CalibrationLearningRate:G3} (full, bias) and {r.LastLayerLearningRate:G3} (last layer).\n"));
+        var calibrationNorm = r.CalibrationNormMode is { } cn && cn != r.NormMode ? Inv($" ({cn} in calibration)") : string.Empty;
+        b.Append(Inv($"- Training: {r.Optimizer}, {r.NormMode} norm{calibrationNorm}, batch {r.BatchSize}; pretraining {r.PretrainEpochs} epochs at lr {r.PretrainLearningRate:G3}; "));
+        b.Append(Inv($"calibration {r.CalibrationSteps} steps at lr {r.CalibrationLearningRate:G3} (full, bias), {r.LastLayerLearningRate:G3} (last layer); scratch runs 4x the steps at the pretraining lr.\n"));
         b.Append(Inv($"- Chance level {100 * report.ChanceLevel:F1} %; run time {report.ElapsedSeconds / 60:F1} min.\n\n"));
 
         var day1 = report.Summary.Where(s => s.Experiment == "day1").ToList();
