@@ -20,6 +20,8 @@ public static class CliApp
         root.Subcommands.Add(new Command("bench", "Measure performance.") { FormatsBenchCommand.Create(), LslBenchCommand.Create(), DeviceBenchCommand.Create(), PipelineBenchCommand.Create() });
         root.Subcommands.Add(LslCommands.CreateStreams());
         root.Subcommands.Add(LslCommands.CreateLsl());
+        root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(RecordCommand.Create());
         return root;
     }
 
