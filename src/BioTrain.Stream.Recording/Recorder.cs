@@ -22,6 +22,9 @@ namespace BioTrain.Stream.Recording;
 /// </example>
 public sealed class Recorder : IAsyncDisposable, IDisposable
 {
+    // Short, so a stop by SIGINT/SIGTERM finishes well within the CLI's grace period.
+    private const double FinalOffsetTimeout = 1.0;
+
     private readonly RecorderOptions _options;
     private readonly LslConfig _config;
     private readonly XdfWriter _writer;
@@ -206,7 +209,7 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
                 _streams.Add(stream);
             }
             StreamAdded?.Invoke(this, Describe(stream));
-            await MeasureClockOffsetAsync(stream, ct).ConfigureAwait(false);
+            await MeasureClockOffsetAsync(stream, _options.InfoTimeout.TotalSeconds, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is LslException or OperationCanceledException or FormatException or InvalidOperationException)
         {
@@ -244,14 +247,14 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
     }
 
     private async Task MeasureClockOffsetsAsync(IReadOnlyList<RecordedStream> streams, CancellationToken ct) =>
-        await Task.WhenAll(streams.Where(s => !s.Lost).Select(s => MeasureClockOffsetAsync(s, ct))).ConfigureAwait(false);
+        await Task.WhenAll(streams.Where(s => !s.Lost).Select(s => MeasureClockOffsetAsync(s, _options.InfoTimeout.TotalSeconds, ct))).ConfigureAwait(false);
 
     /// <summary>LabRecorder's pair: collection time = local clock − offset (the stream's clock), value = time correction.</summary>
-    private async Task MeasureClockOffsetAsync(RecordedStream stream, CancellationToken ct)
+    private async Task MeasureClockOffsetAsync(RecordedStream stream, double timeout, CancellationToken ct)
     {
         try
         {
-            var offset = await stream.Inlet.TimeCorrectionAsync(_options.InfoTimeout.TotalSeconds, ct).ConfigureAwait(false);
+            var offset = await stream.Inlet.TimeCorrectionAsync(timeout, ct).ConfigureAwait(false);
             var collected = LslClock.LocalClock() - offset;
             lock (_sync)
             {
@@ -291,6 +294,9 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
         }
         // Their failures are theirs (a stream not added, an offset not measured); the file must still be finished.
         await Task.WhenAll(background).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // A stream added just before the stop may have no clock offset yet; importers need at least one to sync it.
+        var unsynced = Snapshot().Where(s => s.ClockOffsets == 0 && !s.Lost).Select(s => MeasureClockOffsetAsync(s, FinalOffsetTimeout, CancellationToken.None));
+        await Task.WhenAll(unsynced).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try
         {
             if (!_writer.IsCompleted)
