@@ -20,9 +20,9 @@ namespace BioTrain.Stream.Recording;
 /// </example>
 public sealed class Replayer : IAsyncDisposable, IDisposable
 {
-    // Timer wake-ups on Linux come up to about a millisecond late; markers are due at an exact time, so
-    // the last stretch before one is waited out by yielding instead of sleeping.
-    private const double SpinWindow = 0.0015;
+    // A wait on a wait handle wakes about 0.1 ms late and takes whole milliseconds; markers are due at an
+    // exact time, so the last millisecond before one is waited out by spinning.
+    private const double SpinWindow = 0.001;
     private const int MaxChunkSamples = 1024;
 
     private readonly ReplayRecording _recording;
@@ -108,14 +108,10 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
         }
         try
         {
-            if (_options.MaxSpeed)
-            {
-                await RunAtMaxSpeedAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await RunScheduledAsync(cancellationToken).ConfigureAwait(false);
-            }
+            // The schedule runs on a thread of its own: Task.Delay follows the coarse tick clock (4 ms steps
+            // on a 250 Hz kernel), while a wait on a handle wakes within about 0.1 ms of its time.
+            await Task.Factory.StartNew(() => Run(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .ConfigureAwait(false);
             lock (_stats)
             {
                 _completed = true;
@@ -191,7 +187,19 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
         return (false, null);
     }
 
-    private async Task RunScheduledAsync(CancellationToken ct)
+    private void Run(CancellationToken ct)
+    {
+        if (_options.MaxSpeed)
+        {
+            RunAtMaxSpeed(ct);
+        }
+        else
+        {
+            RunScheduled(ct);
+        }
+    }
+
+    private void RunScheduled(CancellationToken ct)
     {
         var chunk = _options.ChunkInterval.TotalSeconds * _speed;
         for (var pass = 0; ; pass++)
@@ -203,26 +211,35 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 var timeline = (LslClock.LocalClock() - _startClock) * _speed;
-                var next = double.PositiveInfinity;
-                var exact = false;
+                var nextChunk = double.PositiveInfinity;
+                var nextMarker = double.PositiveInfinity;
                 foreach (var player in _players)
                 {
                     if (!player.Done && ActionTime(player, shift, chunk) <= timeline)
                     {
                         PushScheduled(player, timeline, map);
                     }
-                    if (!player.Done && ActionTime(player, shift, chunk) is var due && due < next)
+                    if (!player.Done)
                     {
-                        next = due;
-                        exact = !player.IsRegular;
+                        var due = ActionTime(player, shift, chunk);
+                        if (player.IsRegular)
+                        {
+                            nextChunk = Math.Min(nextChunk, due);
+                        }
+                        else
+                        {
+                            nextMarker = Math.Min(nextMarker, due);
+                        }
                     }
                 }
                 lastProgress = ReportProgress(timeline - shift, pass, lastProgress);
+                var next = Math.Min(nextChunk, nextMarker);
                 if (double.IsPositiveInfinity(next))
                 {
                     break;
                 }
-                await WaitUntilAsync(_startClock + (next / _speed), exact, ct).ConfigureAwait(false);
+                // A marker due with (or before) the next chunk makes the wake-up exact for both.
+                WaitUntil(_startClock + (next / _speed), exact: nextMarker <= nextChunk, ct);
             }
             if (!LoopAgain(pass))
             {
@@ -231,9 +248,12 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Irregular samples are due at their own time; regular ones wait until a chunk interval after the last push.</summary>
+    /// <summary>
+    /// Irregular samples are due at their own time; a regular stream's next chunk is due with its first
+    /// sample at least a chunk interval after the last push.
+    /// </summary>
     private static double ActionTime(StreamPlayer player, double shift, double chunk) =>
-        player.IsRegular ? Math.Max(player.NextDue(shift), player.LastFlush + chunk) : player.NextDue(shift);
+        player.IsRegular ? player.FirstDueFrom(player.LastFlush + chunk, shift) : player.NextDue(shift);
 
     private void PushScheduled(StreamPlayer player, double timeline, in StampMap map)
     {
@@ -245,7 +265,7 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task RunAtMaxSpeedAsync(CancellationToken ct)
+    private void RunAtMaxSpeed(CancellationToken ct)
     {
         for (var pass = 0; ; pass++)
         {
@@ -255,7 +275,7 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
             // Step through the recording so the streams stay interleaved in time as they were recorded.
             for (var until = shift + _options.MaxSpeedStepSeconds; _players.Any(p => !p.Done); until += _options.MaxSpeedStepSeconds)
             {
-                await PaceAsync(ct).ConfigureAwait(false);
+                Pace(ct);
                 foreach (var player in _players)
                 {
                     int count;
@@ -278,12 +298,13 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Max speed: wait while a consumer is more than the allowed backlog behind.</summary>
-    private async Task PaceAsync(CancellationToken ct)
+    private void Pace(CancellationToken ct)
     {
         while (_players.Any(p => p.Outlet.Backlog > _options.MaxSpeedBacklog))
         {
-            await Task.Delay(1, ct).ConfigureAwait(false);
+            Sleep(1, ct);
         }
+        ct.ThrowIfCancellationRequested();
     }
 
     private double BeginPass(int pass)
@@ -319,19 +340,32 @@ public sealed class Replayer : IAsyncDisposable, IDisposable
         return now;
     }
 
-    private static async Task WaitUntilAsync(double target, bool exact, CancellationToken ct)
+    /// <summary>
+    /// Regular chunks: sleep whole milliseconds rounded up (never early, at most about 1 ms late).
+    /// Markers: sleep whole milliseconds rounded down, then spin until the exact time.
+    /// </summary>
+    private static void WaitUntil(double target, bool exact, CancellationToken ct)
     {
-        var remaining = target - LslClock.LocalClock();
-        var sleep = exact ? remaining - SpinWindow : remaining;
+        var remaining = (target - LslClock.LocalClock()) * 1000;
+        var sleep = exact ? Math.Floor(remaining - (SpinWindow * 1000)) : Math.Ceiling(remaining);
         if (sleep > 0)
         {
-            // Task.Delay counts whole milliseconds; rounding up keeps a regular chunk from being pushed early.
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(sleep * 1000)), ct).ConfigureAwait(false);
+            Sleep((int)Math.Min(sleep, int.MaxValue), ct);
         }
+        // Busy for at most SpinWindow per marker (markers are sparse); yielding instead would hand the
+        // core to another runnable thread for a whole time slice on a loaded machine.
         while (exact && LslClock.LocalClock() < target)
         {
             ct.ThrowIfCancellationRequested();
-            Thread.Yield();
+            Thread.SpinWait(50);
+        }
+    }
+
+    private static void Sleep(int milliseconds, CancellationToken ct)
+    {
+        if (ct.WaitHandle.WaitOne(milliseconds))
+        {
+            ct.ThrowIfCancellationRequested();
         }
     }
 

@@ -67,6 +67,22 @@ internal abstract class StreamPlayer : IDisposable
     public double NextDue(double shift) => Stream.Timestamps[Next] - _origin + shift;
 
     /// <summary>
+    /// Timeline time of the first pending sample due at or after <paramref name="notBefore"/> (the last
+    /// sample when none is): waking then pushes a chunk whose last sample is due right now, so the push
+    /// is late only by the wake-up, not by up to a sample period.
+    /// </summary>
+    public double FirstDueFrom(double notBefore, double shift)
+    {
+        var stamps = Stream.Timestamps;
+        var i = Next;
+        while (i < stamps.Length - 1 && stamps[i] - _origin + shift < notBefore)
+        {
+            i++;
+        }
+        return stamps[i] - _origin + shift;
+    }
+
+    /// <summary>
     /// Pushes the samples due at or before timeline time <paramref name="until"/>, at most
     /// <paramref name="maxSamples"/>; returns how many, and the timeline time of the last one.
     /// </summary>
