@@ -22,10 +22,13 @@ public sealed record Filtering(double Low, double High, int Order, double? Notch
     /// <summary>EOG: 0.1-20 Hz keeps saccades and blinks, removes slow electrode drift.</summary>
     public static Filtering Eog { get; } = new(0.1, 20, 2);
 
+    /// <summary>The same filter with its high edge kept below Nyquist (0.45 of the rate) for a slower recording.</summary>
+    public Filtering ForRate(double sampleRate) => this with { High = Math.Min(High, 0.45 * sampleRate) };
+
     public void Apply(IReadOnlyList<float[]> channels, double sampleRate)
     {
         ArgumentNullException.ThrowIfNull(channels);
-        var sections = Butterworth.BandPass(Order, Low, Math.Min(High, 0.48 * sampleRate), sampleRate);
+        var sections = Butterworth.BandPass(Order, Low, High, sampleRate);
         if (NotchHz is { } notch && notch < sampleRate / 2)
         {
             sections = sections.Then(Pipeline.Dsp.Notch.Design(notch, 30, sampleRate));

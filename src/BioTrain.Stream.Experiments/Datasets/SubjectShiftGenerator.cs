@@ -1,3 +1,4 @@
+using BioTrain.Stream.Device.Protocol.Messages;
 using BioTrain.Stream.Models;
 
 namespace BioTrain.Stream.Experiments.Datasets;
@@ -84,7 +85,7 @@ public static class SubjectShiftGenerator
                 + "channels scaled by the subject's first-session RMS",
             SessionMeaning = "generated session",
             DefaultCalibrationTrials = [4, 12],
-            Recipe = new TrainingRecipe { PretrainEpochs = 12, CalibrationSteps = 100, PretrainLearningRate = 0.005f, CalibrationLearningRate = 0.01f, LastLayerLearningRate = 0.01f },
+            Recipe = new TrainingRecipe { NormMode = NormMode.Group, CalibrationNormMode = null, PretrainEpochs = 12, CalibrationSteps = 100, PretrainLearningRate = 0.005f, CalibrationLearningRate = 0.01f, LastLayerLearningRate = 0.01f },
         };
     }
 

@@ -17,11 +17,11 @@ public static class SyntheticReplayLoader
     private static Layout For(string name, double rate) => name switch
     {
         "synthetic-eeg" => new Layout("eeg-mi", MotorImageryGenerator.Classes, Spec(8, (int)(rate * 1.0), 4), 0.5, 2.0, 1.0, 0.25,
-            "1-s windows every 0.25 s in [cue + 0.5, cue + 2.0] s", Filtering.MotorImagery),
-        "synthetic-emg" => new Layout("emg-gestures", EmgGestureGenerator.Classes, Spec(8, (int)(rate * 0.25), 7), 0.2, 0.7, 0.25, 0.05,
-            "0.25-s windows every 0.05 s in [cue + 0.2, cue + 0.7] s", Filtering.EmgWide),
+            "1-s windows every 0.25 s in [cue + 0.5, cue + 2.0] s", Filtering.MotorImagery.ForRate(rate)),
+        "synthetic-emg" => new Layout("emg-gestures", EmgGestureGenerator.Classes, Spec(8, (int)(rate * 0.5), 7), 0.1, 0.7, 0.5, 0.05,
+            "0.5-s windows every 0.05 s in [cue + 0.1, cue + 0.7] s", Filtering.EmgWide.ForRate(rate)),
         _ => new Layout("eog-saccades", EogSaccadeGenerator.Classes, Spec(2, (int)(rate * 1.0), 11), 0.0, 1.0, 1.0, 1.0,
-            "the whole 1-s trial as one window", Filtering.Eog),
+            "the whole 1-s trial as one window", Filtering.Eog.ForRate(rate)),
     };
 
     private static ModelSpec Spec(int channels, int samples, int classes) =>
