@@ -21,7 +21,26 @@ internal static class ExperimentCommands
         var experiment = new Command("experiment", "Experiments with the on-device training engine on recordings.");
         experiment.Subcommands.Add(Calibration());
         experiment.Subcommands.Add(Datasets());
+        experiment.Subcommands.Add(Report());
         return experiment;
+    }
+
+    private static Command Report()
+    {
+        var directory = new Option<DirectoryInfo>("--dir") { Description = "Output folder of an earlier run (holds results.json)", Required = true };
+        var command = new Command("report", "Rewrite results.md, the CSVs and accuracy.png of an earlier run from its results.json.") { directory };
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var dir = parse.GetValue(directory)!.FullName;
+            var report = await ResultWriter.ReadAsync(dir, ct).ConfigureAwait(false);
+            foreach (var file in await ResultWriter.WriteAsync(report, dir, ct).ConfigureAwait(false))
+            {
+                Console.WriteLine($"wrote {file}");
+            }
+
+            return 0;
+        }));
+        return command;
     }
 
     private static Command Datasets()
@@ -191,7 +210,7 @@ internal static class ExperimentCommands
         {
             return await CliOutput.RunAsync(body, Console.Error).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is DatasetFormatException or MatFormatException or ArgumentException)
+        catch (Exception e) when (e is DatasetFormatException or MatFormatException or ArgumentException or IOException or InvalidDataException or System.Text.Json.JsonException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 1;

@@ -2,7 +2,7 @@ using ScottPlot;
 
 namespace BioTrain.Stream.Experiments.Results;
 
-/// <summary>Accuracy against calibration size, one line per mode with sd error bars; no adaptation and chance as horizontal lines.</summary>
+/// <summary>Accuracy against calibration size, one line per mode with sd error bars; no adaptation (mean ± sd in the legend) and chance as horizontal lines.</summary>
 public static class AccuracyPlot
 {
     public static void Save(ExperimentReport report, string path, int width = 800, int height = 520)
@@ -21,15 +21,18 @@ public static class AccuracyPlot
         if (day1.FirstOrDefault(s => s.Mode == "none") is { } none)
         {
             var line = plot.Add.HorizontalLine(100 * none.Mean, 2, Colors.Gray, LinePattern.Dashed);
-            line.LegendText = $"none ({100 * none.Mean:F1} %)";
-            var lo = 100 * (none.Mean - none.Std);
-            var hi = 100 * (none.Mean + none.Std);
-            var band = plot.Add.HorizontalSpan(lo, hi, Colors.Gray.WithAlpha(0.12));
-            band.LineStyle.Width = 0;
+            line.LegendText = $"none ({100 * none.Mean:F1} ± {100 * none.Std:F1} %)";
         }
 
-        var chance = plot.Add.HorizontalLine(100 * report.ChanceLevel, 1, Colors.Black, LinePattern.Dotted);
-        chance.LegendText = "chance";
+        // Zoom on the data (results near the ceiling would otherwise be a flat line), chance only when in view.
+        var lows = day1.Select(s => s.Mean - s.Std).DefaultIfEmpty(report.ChanceLevel).Min();
+        var bottom = Math.Max(0, Math.Floor((100 * lows - 5) / 10) * 10);
+        if (100 * report.ChanceLevel >= bottom)
+        {
+            var chance = plot.Add.HorizontalLine(100 * report.ChanceLevel, 1, Colors.Black, LinePattern.Dotted);
+            chance.LegendText = $"chance ({100 * report.ChanceLevel:F1} %)";
+        }
+
         var offset = 0.0;
         foreach (var mode in day1.Select(s => s.Mode).Where(m => m != "none").Distinct())
         {
@@ -51,7 +54,7 @@ public static class AccuracyPlot
         plot.Title($"{report.Dataset}: day-1 calibration ({report.HeldOutUnits} held-out {report.HoldOutUnit}s x {report.Seeds.Count} seeds)");
         plot.XLabel("calibration trials per class");
         plot.YLabel("test accuracy (%)");
-        plot.Axes.SetLimitsY(0, 100);
+        plot.Axes.SetLimitsY(bottom, 100);
         if (sizes.Length > 0)
         {
             plot.Axes.SetLimitsX(sizes[0] - 0.5, sizes[^1] + 0.5 + offset);

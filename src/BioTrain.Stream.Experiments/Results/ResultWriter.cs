@@ -16,6 +16,15 @@ public static class ResultWriter
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>Reads a report written by <see cref="WriteAsync"/> back from its results.json.</summary>
+    public static async Task<ExperimentReport> ReadAsync(string directory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, "results.json");
+        await using var stream = File.OpenRead(path);
+        return await JsonSerializer.DeserializeAsync<ExperimentReport>(stream, Json, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"{path} holds no report");
+    }
+
     public static async Task<IReadOnlyList<string>> WriteAsync(ExperimentReport report, string directory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
