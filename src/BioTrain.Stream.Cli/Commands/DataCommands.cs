@@ -23,7 +23,7 @@ internal static class DataCommands
             DefaultValueFactory = _ => ReplayDataGenerator.DefaultSeed,
         };
         var subjects = new Option<int>("--subjects") { Description = "Subjects per modality", DefaultValueFactory = _ => 3 };
-        var trials = new Option<int?>("--trials") { Description = "Trials per class for every modality (default: 2, the shipped size)" };
+        var trials = new Option<int?>("--trials") { Description = "Trials per class for every modality (default: the shipped size, 5 for EEG and 2 for EMG and EOG)" };
         var command = new Command("generate",
             "Write seeded synthetic recordings: motor-imagery EEG, EMG gestures and EOG saccades, one XDF per subject, plus manifest.json.")
         {

@@ -3,7 +3,7 @@ using BioTrain.Stream.Formats.Xdf;
 namespace BioTrain.Stream.Formats.Synthetic;
 
 /// <summary>
-/// Motor-imagery-like EEG, 8 channels over sensorimotor cortex at 500 Hz. Three mu/beta sources (left
+/// Motor-imagery-like EEG, 8 channels over sensorimotor cortex (250 Hz by default). Three mu/beta sources (left
 /// and right hand areas under C3/C4, the foot area under Cz) and an occipital alpha source are mixed
 /// into the channels with subject-specific weights, over 1/f-like noise and mains hum. Imagery
 /// desynchronises the contralateral source (event-related desynchronisation): left hand lowers the
@@ -13,7 +13,7 @@ namespace BioTrain.Stream.Formats.Synthetic;
 /// </summary>
 public static class MotorImageryGenerator
 {
-    public const double SampleRate = 500;
+    public const double DefaultSampleRate = 250;
     public static readonly IReadOnlyList<string> Classes = ["left_hand", "right_hand", "feet", "rest"];
     public static readonly IReadOnlyList<string> Labels = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Pz"];
 
@@ -30,7 +30,8 @@ public static class MotorImageryGenerator
         { 0.15, 0.15, 0.2, 1.0 },
     };
 
-    public static SyntheticRecording Generate(ulong seed, int subject, int trialsPerClass = 2, double trialSeconds = 2.0, double leadIn = 0.5)
+    public static SyntheticRecording Generate(ulong seed, int subject, int trialsPerClass = 2, double trialSeconds = 3.0, double leadIn = 0.5,
+        double sampleRate = DefaultSampleRate)
     {
         var name = $"sub-{subject:00}";
         var random = SeededRandom.For(seed, "eeg-mi/" + name);
@@ -57,17 +58,17 @@ public static class MotorImageryGenerator
         var channelGain = Enumerable.Range(0, channels).Select(_ => Math.Exp(0.2 * random.NextGaussian())).ToArray();
 
         var cues = TrialSchedule.Build(Classes, trialsPerClass, leadIn, trialSeconds, random);
-        var sampleCount = (int)Math.Round((leadIn + (cues.Count * trialSeconds)) * SampleRate);
-        var mu = Enumerable.Range(0, 3).Select(_ => new Resonator(muFrequency, SampleRate, 2.0)).ToArray();
-        var beta = Enumerable.Range(0, 3).Select(_ => new Resonator(betaFrequency, SampleRate, 4.0)).ToArray();
-        var alpha = new Resonator(alphaFrequency, SampleRate, 1.5);
-        var background = Enumerable.Range(0, channels).Select(_ => new PinkishNoise(SampleRate)).ToArray();
+        var sampleCount = (int)Math.Round((leadIn + (cues.Count * trialSeconds)) * sampleRate);
+        var mu = Enumerable.Range(0, 3).Select(_ => new Resonator(muFrequency, sampleRate, 2.0)).ToArray();
+        var beta = Enumerable.Range(0, 3).Select(_ => new Resonator(betaFrequency, sampleRate, 4.0)).ToArray();
+        var alpha = new Resonator(alphaFrequency, sampleRate, 1.5);
+        var background = Enumerable.Range(0, channels).Select(_ => new PinkishNoise(sampleRate)).ToArray();
         var humPhase = random.Uniform(0, 2 * Math.PI);
         var samples = new float[sampleCount * channels];
         Span<double> source = stackalloc double[sources];
         for (var n = 0; n < sampleCount; n++)
         {
-            var t = n / SampleRate;
+            var t = n / sampleRate;
             var (left, right, mid) = Modulation(TrialSchedule.ActiveAt(cues, t, trialSeconds), depth);
             double[] gains = [left, right, mid];
             for (var s = 0; s < 3; s++)
@@ -88,7 +89,7 @@ public static class MotorImageryGenerator
         }
         return new SyntheticRecording
         {
-            Modality = "eeg-mi", Subject = name, StreamName = "SynthEEG-MI", StreamType = "EEG", SampleRate = SampleRate,
+            Modality = "eeg-mi", Subject = name, StreamName = "SynthEEG-MI", StreamType = "EEG", SampleRate = sampleRate,
             Channels = Labels.Select(l => new XdfChannelInfo(l, "microvolts", "EEG")).ToArray(), Samples = samples,
             FirstTimestamp = 1000 + (100 * subject), Cues = cues.Select(q => q with { Time = q.Time + 1000 + (100 * subject) }).ToArray(),
             TrialSeconds = trialSeconds, Classes = Classes, Seed = seed,

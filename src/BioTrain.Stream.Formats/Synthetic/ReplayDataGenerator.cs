@@ -8,10 +8,12 @@ public sealed record ReplayDataOptions
 {
     public ulong Seed { get; init; } = ReplayDataGenerator.DefaultSeed;
     public int Subjects { get; init; } = 3;
-    public int EegTrialsPerClass { get; init; } = 2;
+    public int EegTrialsPerClass { get; init; } = 5;
+    public double EegSampleRate { get; init; } = MotorImageryGenerator.DefaultSampleRate;
+    public double EegTrialSeconds { get; init; } = 3.0;
     public int EmgTrialsPerClass { get; init; } = 2;
     public int EogTrialsPerClass { get; init; } = 2;
-    public double EmgSampleRate { get; init; } = 1000;
+    public double EmgSampleRate { get; init; } = 200; // as the MYO armband of the UCI set
     public double EogSampleRate { get; init; } = 250;
 }
 
@@ -32,7 +34,7 @@ public static class ReplayDataGenerator
         ArgumentNullException.ThrowIfNull(options);
         for (var subject = 1; subject <= options.Subjects; subject++)
         {
-            yield return MotorImageryGenerator.Generate(options.Seed, subject, options.EegTrialsPerClass);
+            yield return MotorImageryGenerator.Generate(options.Seed, subject, options.EegTrialsPerClass, options.EegTrialSeconds, sampleRate: options.EegSampleRate);
             yield return EmgGestureGenerator.Generate(options.Seed, subject, options.EmgSampleRate, options.EmgTrialsPerClass);
             yield return EogSaccadeGenerator.Generate(options.Seed, subject, options.EogSampleRate, options.EogTrialsPerClass);
         }
