@@ -9,6 +9,7 @@ public static class CliApp
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("BioTrain.Stream: biosignal streams, on-device training on GAP9, predictions over LSL.");
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DaemonCommands.Run());
         root.Subcommands.Add(DaemonCommands.Status());
         root.Subcommands.Add(DaemonCommands.Calibrate());

@@ -42,7 +42,7 @@ public class ConfigTests
     [InlineData("\"windowSeconds\": \"two\"", "$.sessions[0].pipeline.windowSeconds", "could not be converted")]
     [InlineData("\"bandPassHz\": [30, 8]", "$.sessions[0].pipeline.bandPassHz", "low < high")]
     [InlineData("\"bandPassHz\": [8, 130]", "$.sessions[0].pipeline.bandPassHz", "Nyquist")]
-    [InlineData("\"normalize\": \"minmax\"", "$.sessions[0].pipeline.normalize", "not zscore or none")]
+    [InlineData("\"normalize\": \"minmax\"", "$.sessions[0].pipeline.normalize", "not running, zscore or none")]
     public void Pipeline_errors_name_their_key(string replacement, string path, string message)
     {
         var json = Valid.Replace("\"windowSeconds\": 2", replacement, StringComparison.Ordinal);

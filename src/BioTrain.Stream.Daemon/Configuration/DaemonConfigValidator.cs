@@ -117,9 +117,19 @@ public static partial class DaemonConfigValidator
             error($"{at}.pipeline.strideSeconds", "must be positive and at most four windows");
         }
 
-        if (p.Normalize is not ("zscore" or "none"))
+        if (p.EpochOffsetsSeconds.Count is 0 or > 64 || p.EpochOffsetsSeconds.Any(o => !double.IsFinite(o) || Math.Abs(o) > 60))
         {
-            error($"{at}.pipeline.normalize", $"'{p.Normalize}' is not zscore or none");
+            error($"{at}.pipeline.epochOffsetsSeconds", "give 1 to 64 offsets in seconds (within +-60 s of the marker)");
+        }
+
+        if (p.Normalize is not ("running" or "zscore" or "none"))
+        {
+            error($"{at}.pipeline.normalize", $"'{p.Normalize}' is not running, zscore or none");
+        }
+
+        if (!(p.NormalizeSeconds > 0 && p.NormalizeSeconds <= 3600))
+        {
+            error($"{at}.pipeline.normalizeSeconds", "must be in (0, 3600] seconds");
         }
 
         try

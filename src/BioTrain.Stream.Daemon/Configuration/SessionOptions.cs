@@ -72,11 +72,22 @@ public sealed class PipelineOptions
     /// <summary>Hop between inference windows while running.</summary>
     public double StrideSeconds { get; set; } = 0.25;
 
-    /// <summary>Start of a labelled epoch relative to its marker.</summary>
-    public double EpochOffsetSeconds { get; set; }
+    /// <summary>
+    /// Starts of labelled epochs relative to their marker; several offsets cut several crops of one
+    /// trial (they count as one trial toward calibration, and stay together in held-out splits).
+    /// </summary>
+    public List<double> EpochOffsetsSeconds { get; set; } = [0.0];
 
-    /// <summary><c>zscore</c> (per window and channel) or <c>none</c>.</summary>
-    public string Normalize { get; set; } = "zscore";
+    /// <summary>
+    /// <c>running</c>: per channel against exponentially weighted statistics of the last
+    /// <see cref="NormalizeSeconds"/> (keeps differences of power between windows, which is what
+    /// motor imagery is); <c>zscore</c>: per window and channel (removes them: for shape-coded
+    /// signals); <c>none</c>.
+    /// </summary>
+    public string Normalize { get; set; } = "running";
+
+    /// <summary>Time constant of running normalisation.</summary>
+    public double NormalizeSeconds { get; set; } = 30;
 }
 
 /// <summary>The network to train on the device.</summary>

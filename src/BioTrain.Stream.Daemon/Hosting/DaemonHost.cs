@@ -24,11 +24,11 @@ namespace BioTrain.Stream.Daemon.Hosting;
 public static class DaemonHost
 {
     /// <summary>The daemon as <c>biotrain run</c> starts it: one <see cref="SubjectSession"/> per configured session.</summary>
-    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null)
+    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null, LogLevel minimumLogLevel = LogLevel.Information)
     {
         ArgumentNullException.ThrowIfNull(options);
         var lsl = LslConfigOf(options);
-        return Build(options, (session, services) => new SubjectSession(
+        return Build(options, minimumLogLevel, (session, services) => new SubjectSession(
             session,
             services.GetRequiredService<DaemonMetrics>(),
             services.GetRequiredService<SubjectStore>(),
@@ -47,12 +47,13 @@ public static class DaemonHost
             : config;
     }
 
-    public static WebApplication Build(DaemonOptions options, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession)
+    public static WebApplication Build(DaemonOptions options, LogLevel minimumLogLevel, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(createSession);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "biotrain" });
         builder.Host.UseSystemd();
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 

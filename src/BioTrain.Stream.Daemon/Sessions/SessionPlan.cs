@@ -8,22 +8,29 @@ namespace BioTrain.Stream.Daemon.Sessions;
 /// What a session's options mean for the stream it found: channel indices, the filter bank, the
 /// resampling ratio, window and stride in samples at the model's rate.
 /// </summary>
-internal sealed record SessionPlan(int[] Channels, IReadOnlyList<SecondOrderSections> Filters, int Up, int Down, double Rate, int WindowSamples, int StrideSamples)
+public sealed record SessionPlan(int[] Channels, IReadOnlyList<SecondOrderSections> Filters, int Up, int Down, double Rate, int WindowSamples, int StrideSamples)
 {
     public static SessionPlan From(SessionOptions options, StreamInfo stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        return From(options, stream.Name, stream.NominalSrate, stream.ChannelCount, [.. stream.GetChannels().Select(c => c.Label)]);
+    }
+
+    /// <summary>The plan for a stream described by name, rate and channel labels (a live stream or a recording).</summary>
+    public static SessionPlan From(SessionOptions options, string name, double input, int channelCount, List<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(labels);
         var p = options.Pipeline;
-        var input = stream.NominalSrate;
         if (!(input > 0))
         {
-            throw new InvalidOperationException($"input stream {stream.Name} has an irregular rate; a regular signal stream is needed");
+            throw new InvalidOperationException($"input stream {name} has an irregular rate; a regular signal stream is needed");
         }
 
-        var labels = stream.GetChannels().Select(c => c.Label).ToList();
         int[] channels;
         if (options.Input.Channels.Count == 0)
         {
-            channels = [.. Enumerable.Range(0, stream.ChannelCount)];
+            channels = [.. Enumerable.Range(0, channelCount)];
         }
         else
         {
@@ -31,7 +38,7 @@ internal sealed record SessionPlan(int[] Channels, IReadOnlyList<SecondOrderSect
             {
                 var index = labels.IndexOf(label);
                 return index >= 0 ? index : throw new InvalidOperationException(
-                    $"input stream {stream.Name} has no channel '{label}' (it has {string.Join(", ", labels)})");
+                    $"input stream {name} has no channel '{label}' (it has {string.Join(", ", labels)})");
             })];
         }
 

@@ -162,11 +162,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             Watch(data, full.Name);
 
             var plan = SessionPlan.From(_options, full);
-            _model = ModelFormat.Write(ModelZoo.Build(_options.Model.Name, new ZooOptions
-            {
-                Channels = plan.Channels.Length, Samples = plan.WindowSamples, Classes = _options.Markers.Classes.Count,
-                F1 = _options.Model.F1, D = _options.Model.D, F2 = _options.Model.F2, Seed = _options.Model.Seed,
-            }));
+            _model = SessionModel.Blob(_options, plan);
             _architecture = SubjectStore.ArchitectureCrc(_model);
             await using var device = new ResilientDevice(OpenDeviceAsync, TimeSpan.FromSeconds(60));
             _device = device;
@@ -306,37 +302,10 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     private void BuildPipeline(LslSignalSource signal, LslMarkerSource cues, SessionPlan plan)
     {
-        var chunks = signal.Chunks.TrackStream(Counters).SelectChannels(plan.Channels);
-        if (_options.Pipeline.CommonAverageReference)
-        {
-            chunks = chunks.CommonAverageReference();
-        }
-
-        foreach (var sections in plan.Filters)
-        {
-            chunks = chunks.Filter(sections);
-        }
-
-        if (plan.Up != plan.Down)
-        {
-            chunks = chunks.Resample(plan.Up, plan.Down);
-        }
-
-        var shared = chunks.Publish();
+        var shared = SessionPipeline.Preprocess(signal.Chunks, plan, _options.Pipeline, Counters).Publish();
         var markers = cues.Markers.Publish();
-        var zscore = _options.Pipeline.Normalize == "zscore";
-
-        var windows = shared.SlidingWindows(plan.WindowSamples, plan.StrideSamples, Counters);
-        _bridge = (zscore ? windows.NormalizeWindows() : windows).Owned().ToBoundedChannel(4, BridgeFullMode.DropOldest, Counters);
-
-        var epochOptions = new EpochOptions
-        {
-            Classes = _options.Markers.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal),
-            TMin = _options.Pipeline.EpochOffsetSeconds,
-            TMax = _options.Pipeline.EpochOffsetSeconds + (plan.WindowSamples / plan.Rate),
-        };
-        var epochs = shared.Epochs(markers, epochOptions, Counters);
-        _subscriptions.Add((zscore ? epochs.NormalizeWindows() : epochs).Subscribe(OnEpoch));
+        _bridge = SessionPipeline.InferenceWindows(shared, plan, _options.Pipeline, Counters).Owned().ToBoundedChannel(4, BridgeFullMode.DropOldest, Counters);
+        _subscriptions.Add(SessionPipeline.LabelledEpochs(shared, markers, plan, _options, Counters).Subscribe(OnEpoch));
         _subscriptions.Add(markers.Subscribe(OnMarker));
         _subscriptions.Add(markers.Connect());
         _subscriptions.Add(shared.Connect());

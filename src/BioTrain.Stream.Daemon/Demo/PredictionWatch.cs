@@ -1,0 +1,111 @@
+using BioTrain.Stream.Daemon.Configuration;
+using BioTrain.Stream.Lsl;
+using BioTrain.Stream.Lsl.Config;
+using BioTrain.Stream.Lsl.Discovery;
+using BioTrain.Stream.Lsl.Inlet;
+
+namespace BioTrain.Stream.Daemon.Demo;
+
+/// <summary>
+/// A consumer of the demo's streams, as a control app would be: the predicted-class markers and the
+/// replayed cues, both clock-corrected to this host. Scores predictions against the trial each
+/// window falls in, and measures end-to-end latency as received here.
+/// </summary>
+internal sealed class PredictionWatch : IDisposable
+{
+    private readonly LslConfig _lsl;
+    private readonly SessionOptions _session;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<(double Timestamp, string Value, double ReceivedAt)> _predictions = [];
+    private readonly List<(double Timestamp, string Value)> _cues = [];
+    private readonly Lock _gate = new();
+
+    public PredictionWatch(LslConfig lsl, SessionOptions session)
+    {
+        _lsl = lsl;
+        _session = session;
+    }
+
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token).Token;
+        return Task.WhenAll(
+            Task.Run(() => WatchAsync($"name='{_session.Output.Name}-Markers'", true, linked), CancellationToken.None),
+            Task.Run(() => WatchAsync(_session.Markers.Query, false, linked), CancellationToken.None));
+    }
+
+    public void Stop() => _stop.Cancel();
+
+    private async Task WatchAsync(string query, bool predictions, CancellationToken ct)
+    {
+        try
+        {
+            var found = await StreamResolver.ResolveByPredicateAsync(query, 1, LslConstants.Forever, _lsl, ct).ConfigureAwait(false);
+            await using var inlet = new StreamInlet(found[0], processing: ProcessingOptions.ClockSync, config: _lsl);
+            await inlet.OpenStreamAsync(10, ct).ConfigureAwait(false);
+            var value = new string[1];
+            while (!ct.IsCancellationRequested)
+            {
+                var ts = inlet.PullSample(value, 0.1);
+                if (ts == 0)
+                {
+                    continue;
+                }
+
+                lock (_gate)
+                {
+                    if (predictions)
+                    {
+                        _predictions.Add((ts, value[0], LslClock.LocalClock()));
+                    }
+                    else
+                    {
+                        _cues.Add((ts, value[0]));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Seconds from each window's last input sample to its prediction arriving here.</summary>
+    public List<double> Latencies()
+    {
+        lock (_gate)
+        {
+            return [.. _predictions.Select(p => p.ReceivedAt - p.Timestamp)];
+        }
+    }
+
+    /// <summary>
+    /// Accuracy of predictions made after <paramref name="calibratedAt"/> whose whole window lies in
+    /// the imagery part [cue + start, cue + end] of a trial cued after <paramref name="trialsAfter"/>
+    /// (so no calibration trial counts).
+    /// </summary>
+    public (int Count, double? Accuracy) Score(double trialsAfter, double calibratedAt, double windowSeconds, double start, double end)
+    {
+        lock (_gate)
+        {
+            var hits = 0;
+            var count = 0;
+            foreach (var (ts, value, _) in _predictions)
+            {
+                var cue = _cues.LastOrDefault(c => c.Timestamp <= ts - windowSeconds);
+                if (cue.Value is null || cue.Timestamp < trialsAfter || ts - windowSeconds < calibratedAt
+                    || ts - windowSeconds < cue.Timestamp + start || ts > cue.Timestamp + end)
+                {
+                    continue;
+                }
+
+                count++;
+                hits += cue.Value == value ? 1 : 0;
+            }
+
+            return (count, count == 0 ? null : (double)hits / count);
+        }
+    }
+
+    public void Dispose() => _stop.Dispose();
+}

@@ -1,0 +1,62 @@
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using BioTrain.Stream.Daemon.Configuration;
+using BioTrain.Stream.Device.Client;
+using BioTrain.Stream.Formats.Xdf;
+using BioTrain.Stream.Pipeline;
+using BioTrain.Stream.Pipeline.Metrics;
+
+namespace BioTrain.Stream.Daemon.Sessions;
+
+/// <summary>
+/// Labelled epochs of a recording, cut by the same operator chain a live session uses, so a model
+/// pretrained on recordings sees exactly the windows it will see online.
+/// </summary>
+public static class RecordingEpochs
+{
+    private const int ChunkSamples = 256;
+
+    /// <summary>The epochs of the first regular signal stream and the first marker stream of an XDF file, with the plan that cut them.</summary>
+    public static async Task<(SessionPlan Plan, IReadOnlyList<LabelledSample> Samples)> FromXdfAsync(string path, SessionOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var file = await XdfReader.ReadAsync(path, null, cancellationToken).ConfigureAwait(false);
+        var signal = file.Streams.FirstOrDefault(s => !s.Info.IsIrregular && s.Info.Type != "Markers")
+            ?? throw new InvalidOperationException($"{path} has no regular signal stream");
+        var markerStream = file.Streams.FirstOrDefault(s => s.Info.Type == "Markers")
+            ?? throw new InvalidOperationException($"{path} has no marker stream");
+        var labels = signal.Info.Channels.Select(c => c.Label).ToList();
+        var plan = SessionPlan.From(options, signal.Info.Name, signal.Info.NominalSrate, signal.Info.ChannelCount, labels);
+
+        using var chunks = new Subject<SignalChunk>();
+        using var markers = new Subject<Marker>();
+        var shared = SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()).Publish();
+        var results = new List<LabelledSample>();
+        using var epochs = SessionPipeline.LabelledEpochs(shared, markers, plan, options, new PipelineCounters())
+            .Subscribe(e => results.Add(new LabelledSample(e.Window.Values.ToArray(), e.Label)));
+        using var connection = shared.Connect();
+
+        // Markers first: the epoch stage holds them until their data has come.
+        var texts = markerStream.Data.GetStrings();
+        for (var i = 0; i < texts.Length; i++)
+        {
+            markers.OnNext(new Marker(markerStream.Timestamps[i], texts[i]));
+        }
+
+        var values = signal.Data.GetValues<float>();
+        var channels = signal.Info.ChannelCount;
+        using var chunk = new SignalChunk(channels, signal.Info.NominalSrate, signal.Info.SourceId, ChunkSamples);
+        for (var start = 0; start < signal.SampleCount; start += ChunkSamples)
+        {
+            var n = Math.Min(ChunkSamples, signal.SampleCount - start);
+            chunk.SetSampleCount(n);
+            values.AsSpan(start * channels, n * channels).CopyTo(chunk.Values);
+            signal.Timestamps.AsSpan(start, n).CopyTo(chunk.Timestamps);
+            chunks.OnNext(chunk);
+        }
+
+        chunks.OnCompleted();
+        markers.OnCompleted();
+        return (plan, results);
+    }
+}
