@@ -131,16 +131,27 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
         var nextBoundary = now + _options.BoundaryInterval.TotalSeconds;
         var nextFlush = now + _options.FlushInterval.TotalSeconds;
         Task offsets = Task.CompletedTask;
+        var busy = false;
         using var timer = new PeriodicTimer(_options.PullInterval);
-        while (!_writer.IsCompleted && await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+        while (!_writer.IsCompleted)
         {
+            if (busy)
+            {
+                // Inlets filling fast (a replay at max speed): empty them again at once, before their buffers overflow.
+                await Task.Yield();
+                ct.ThrowIfCancellationRequested();
+            }
+            else
+            {
+                await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
+            }
             now = LslClock.LocalClock();
             if (now >= nextResolve)
             {
                 Discover(resolver.Results(), ct);
                 nextResolve = now + _options.ResolveInterval.TotalSeconds;
             }
-            DrainAll();
+            busy = DrainAll();
             if (now >= nextOffsets && offsets.IsCompleted)
             {
                 // Time-correction estimates can take a while after a reconnection; pulling goes on meanwhile.
@@ -191,9 +202,13 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
         var timeout = _options.InfoTimeout.TotalSeconds;
         var inlet = new StreamInlet(resolved, _options.MaxBufferSeconds, recover: true, processing: ProcessingOptions.None, config: _config);
         RecordedStream? stream = null;
+        // The first time-correction round takes most of a second: start it at once, so a
+        // short-lived stream still gets its offset.
+        var firstOffset = IgnoreLslErrorsAsync(inlet.TimeCorrectionAsync(timeout, ct));
         try
         {
-            await inlet.OpenStreamAsync(timeout, ct).ConfigureAwait(false);
+            // Header first, feed second: once the feed is open the loop must already be pulling, or a fast
+            // source (a replay at max speed) overflows the inlet's buffer while the header is fetched.
             var full = await inlet.GetFullInfoAsync(timeout, ct).ConfigureAwait(false);
             var header = XdfStreamInfo.Parse(full.ToFullInfoXml());
             lock (_sync)
@@ -208,8 +223,10 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
                 _writer.AddStream(id, header);
                 _streams.Add(stream);
             }
+            await inlet.OpenStreamAsync(timeout, ct).ConfigureAwait(false);
             StreamAdded?.Invoke(this, Describe(stream));
-            await MeasureClockOffsetAsync(stream, _options.InfoTimeout.TotalSeconds, ct).ConfigureAwait(false);
+            await firstOffset.ConfigureAwait(false);
+            await MeasureClockOffsetAsync(stream, timeout, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is LslException or OperationCanceledException or FormatException or InvalidOperationException)
         {
@@ -228,22 +245,40 @@ public sealed class Recorder : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Room for two pull intervals of samples per pull (one chunk per pull in the steady state).</summary>
+    private static async Task IgnoreLslErrorsAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LslException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Only a head start: the measurement proper reports its own outcome.
+        }
+    }
+
+    /// <summary>
+    /// Samples per pull: two pull intervals (one chunk per pull in the steady state), at least 1024 so a
+    /// backlog is emptied in few large chunks, at most 4 Mi values.
+    /// </summary>
     private int Capacity(XdfStreamInfo header)
     {
         var perPull = header.NominalSrate > 0 ? header.NominalSrate * _options.PullInterval.TotalSeconds * 2 : 64;
-        return (int)Math.Clamp(perPull, 64, Math.Max(64, (1 << 22) / Math.Max(1, header.ChannelCount)));
+        return (int)Math.Clamp(perPull, 1024, Math.Max(1024, (1 << 22) / Math.Max(1, header.ChannelCount)));
     }
 
-    private void DrainAll()
+    /// <summary>Empties every inlet into the file; true when one held over a quarter of its buffer.</summary>
+    private bool DrainAll()
     {
+        var busy = false;
         lock (_sync)
         {
             foreach (var stream in _streams)
             {
-                stream.Drain(_writer);
+                busy |= stream.Drain(_writer) > stream.Inlet.BufferCapacity / 4;
             }
         }
+        return busy;
     }
 
     private async Task MeasureClockOffsetsAsync(IReadOnlyList<RecordedStream> streams, CancellationToken ct) =>
