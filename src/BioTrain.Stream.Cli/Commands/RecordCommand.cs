@@ -98,11 +98,11 @@ internal static class RecordCommand
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(report.Completed ? "complete" : "INCOMPLETE")}: {report.Path}, {report.Streams.Count} stream(s), {report.Samples} samples in {report.ElapsedSeconds:0.###} s ({report.SamplesPerSecond:0} samples/s), {report.BytesWritten} bytes, {report.Boundaries} boundaries"));
-        Console.WriteLine($"{"id",3} {"stream",-28} {"samples",9} {"first ts",16} {"last ts",16} {"rate",9} {"offsets",7} {"losses",6}");
+        Console.WriteLine($"{"id",3} {"stream",-28} {"samples",9} {"first ts",16} {"last ts",16} {"rate",9} {"offsets",7} {"losses",6} {"dropped",7}");
         foreach (var s in report.Streams)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.StreamId,3} {s.Name,-28} {s.Samples,9} {s.FirstTimestamp,16:0.000000} {s.LastTimestamp,16:0.000000} {s.EffectiveRate,9:0.###} {s.ClockOffsets,7} {s.ConnectionLosses,6}{(s.Lost ? " lost" : "")}"));
+                $"{s.StreamId,3} {s.Name,-28} {s.Samples,9} {s.FirstTimestamp,16:0.000000} {s.LastTimestamp,16:0.000000} {s.EffectiveRate,9:0.###} {s.ClockOffsets,7} {s.ConnectionLosses,6} {s.DroppedSamples,7}{(s.Lost ? " lost" : "")}"));
         }
     }
 }

@@ -116,14 +116,14 @@ internal static class ReplayCommand
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(report.Completed ? "done" : "stopped")}: {report.Passes} pass(es), {report.SamplesPushed} samples in {report.ElapsedSeconds:0.###} s ({report.SamplesPerSecond:0} samples/s)"));
-        Console.WriteLine($"{"stream",-28} {"nominal",8} {"file",9} {"effective",9} {"samples",9} {"chunks",7}  push error ms: median / p99 / max");
+        Console.WriteLine($"{"stream",-28} {"nominal",8} {"file",9} {"effective",9} {"samples",9} {"chunks",7} {"dropped",7}  push error ms: median / p99 / max");
         foreach (var s in report.Streams)
         {
             var error = s.PushError is { Count: > 0 } e
                 ? string.Create(CultureInfo.InvariantCulture, $"{e.MedianMs:0.000} / {e.P99Ms:0.000} / {e.MaxMs:0.000}")
                 : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Truncate(s.Name, 28),-28} {s.NominalRate,8:0.###} {s.FileRate,9:0.###} {s.EffectiveRate,9:0.###} {s.SamplesPushed,9} {s.ChunksPushed,7}  {error}"));
+                $"{Truncate(s.Name, 28),-28} {s.NominalRate,8:0.###} {s.FileRate,9:0.###} {s.EffectiveRate,9:0.###} {s.SamplesPushed,9} {s.ChunksPushed,7} {s.DroppedByConsumers,7}  {error}"));
         }
     }
 
