@@ -25,6 +25,7 @@ public sealed class CommandTests : IDisposable
         await using var eeg = new RampSource(config, "RecCliEeg", "EEG", 100);
         await using var markers = new RampSource(config, "RecCliMarkers", "Markers", 0);
         using var process = StartCli(config, "record", "--out", path, "--query", "starts-with(name,'RecCli')");
+        using var guard = new KillOnDispose(process);
         var stdout = new List<string>();
         var reading = ReadLinesAsync(process, stdout);
         var stderr = process.StandardError.ReadToEndAsync(ct);
@@ -68,6 +69,7 @@ public sealed class CommandTests : IDisposable
         var ct = TestLsl.Timeout();
         var recording = await RecordingLoader.LoadAsync(Shipped("eeg-mi/sub-01.xdf"), cancellationToken: ct);
         using var process = StartCli(TestLsl.NewConfig(), "replay", recording.Source, "--max-speed", "--json");
+        using var guard = new KillOnDispose(process);
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
@@ -85,6 +87,7 @@ public sealed class CommandTests : IDisposable
     {
         var ct = TestLsl.Timeout();
         using var process = StartCli(TestLsl.NewConfig(), "replay", Shipped("eeg-mi/sub-01.xdf"), "--max-speed", "--speed", "2");
+        using var guard = new KillOnDispose(process);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
 
@@ -127,4 +130,17 @@ public sealed class CommandTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>A failed test must not leave its child running (a recorder would run forever).</summary>
+    private sealed class KillOnDispose(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+        }
+    }
 }
