@@ -20,8 +20,8 @@ public static class SyntheticReplayLoader
             "1-s windows every 0.25 s in [cue + 0.5, cue + 2.0] s", Filtering.MotorImagery.ForRate(rate)),
         "synthetic-emg" => new Layout("emg-gestures", EmgGestureGenerator.Classes, Spec(8, (int)(rate * 0.5), 7), 0.1, 0.7, 0.5, 0.05,
             "0.5-s windows every 0.05 s in [cue + 0.1, cue + 0.7] s", Filtering.EmgWide.ForRate(rate)),
-        _ => new Layout("eog-saccades", EogSaccadeGenerator.Classes, Spec(2, (int)(rate * 1.0), 11), 0.0, 1.0, 1.0, 1.0,
-            "the whole 1-s trial as one window", Filtering.Eog.ForRate(rate)),
+        _ => new Layout("eog-saccades", EogSaccadeGenerator.Classes, Spec(2, (int)(rate * 0.96), 11), 0.0, 1.0, 0.96, 1.0,
+            "one 0.96-s window from the cue (the last trial may end with the recording)", Filtering.Eog.ForRate(rate)),
     };
 
     private static ModelSpec Spec(int channels, int samples, int classes) =>

@@ -63,7 +63,11 @@ public static class ResultWriter
         b.Append(Inv($"- Chance level {100 * report.ChanceLevel:F1} %; run time {report.ElapsedSeconds / 60:F1} min.\n\n"));
 
         var day1 = report.Summary.Where(s => s.Experiment == "day1").ToList();
-        if (day1.Count > 0)
+        if (day1.Count > 0 && day1.All(s => s.Mode == "none"))
+        {
+            b.Append(Inv($"No calibration size could run (the held-out data has too few trials per class); no adaptation: {Cell(day1[0])} %.\n\n"));
+        }
+        else if (day1.Count > 0)
         {
             var modes = day1.Select(s => s.Mode).Where(m => m != "none").Distinct().ToList();
             var none = day1.FirstOrDefault(s => s.Mode == "none");
@@ -77,11 +81,6 @@ public static class ResultWriter
                 b.Append(string.Join(" | ", modes.Select(m => Cell(row.GetValueOrDefault(m)))));
                 var full = row.GetValueOrDefault("full");
                 b.Append(Inv($" | {Gain(full?.GainOverNone, full?.GainOverNoneStd)} | {Gain(full?.GainOverLast, full?.GainOverLastStd)} |\n"));
-            }
-
-            if (none is not null && modes.Count == 0)
-            {
-                b.Append(Inv($"| 0 | {Cell(none)} | | |\n"));
             }
 
             b.Append('\n');
