@@ -72,7 +72,7 @@ internal static class DaemonCommands
                     var collected = string.Join(", ", s.GetProperty("calibrationTrialsPerClass").EnumerateObject().Select(p => $"{p.Name} {p.Value}"));
                     Console.WriteLine($"{s.GetProperty("name").GetString()} ({s.GetProperty("subject").GetString()}): {s.GetProperty("state").GetString()}, device {s.GetProperty("device").GetString()}");
                     Console.WriteLine($"  input {s.GetProperty("inputStream")}; trials {collected} (target {s.GetProperty("calibrationTarget")} per class)");
-                    Console.WriteLine($"  accuracy {(accuracy.ValueKind == JsonValueKind.Number ? accuracy.GetDouble().ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "-")}, restored {s.GetProperty("restoredWeights")}, adaptation rounds {s.GetProperty("adaptationRounds")}, predictions {s.GetProperty("predictions")}, windows dropped {s.GetProperty("windowsDropped")}");
+                    Console.WriteLine($"  calibrated {s.GetProperty("calibrated")}, held-out accuracy {(accuracy.ValueKind == JsonValueKind.Number ? accuracy.GetDouble().ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "-")}, restored {s.GetProperty("restoredWeights")}, adaptation rounds {s.GetProperty("adaptationRounds")}, predictions {s.GetProperty("predictions")}, windows dropped {s.GetProperty("windowsDropped")}");
                 }
 
                 return 0;

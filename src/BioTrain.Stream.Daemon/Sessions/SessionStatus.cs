@@ -9,6 +9,7 @@ public sealed record SessionStatus(
     string? InputStream,
     IReadOnlyDictionary<string, int> CalibrationTrialsPerClass,
     int CalibrationTarget,
+    bool Calibrated,
     double? CalibrationAccuracy,
     bool RestoredWeights,
     int AdaptationRounds,
