@@ -110,6 +110,8 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
 
         if (_options.Modes.Contains(CalibrationMode.None))
         {
+            // The calibration device may not be the one that pretrained (emu:qemu): give it the pretrained weights first.
+            await RestoreAsync(trainer, pretrained, CalibrationMode.None).ConfigureAwait(false);
             var none = await trainer.AccuracyAsync(test, cancellationToken).ConfigureAwait(false);
             results.Add(new RunResult(_dataset.Name, "day1", seed, target.Id, "none", 0, 0, test.Count, none));
         }
