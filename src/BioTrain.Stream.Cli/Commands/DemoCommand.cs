@@ -73,6 +73,8 @@ internal static class DemoCommand
         Console.WriteLine(string.Create(inv, $"  live             {Pct(r.OnlineAccuracy)} of {r.OnlinePredictions} predictions on those trials as received over LSL ({r.Predictions} predictions in all)"));
         Console.WriteLine(string.Create(inv, $"  throughput       {r.InputSamplesPerSecond:0} input samples/s, {r.WindowsPerSecond:0.0} windows/s, training {r.TrainingSamplesPerSecond:0} samples/s on the device"));
         Console.WriteLine(string.Create(inv, $"  latency          median {r.LatencyMedianMs:0.0} ms, p99 {r.LatencyP99Ms:0.0} ms (last input sample -> prediction received over LSL)"));
+        Console.WriteLine(string.Create(inv, $"  host latency     median {r.HostLatencyMedianMs:0.0} ms, p99 {r.HostLatencyP99Ms:0.0} ms (the same, less the device's predict request)"));
+        Console.WriteLine(string.Create(inv, $"  daemon           {r.DaemonCpuPercent:0.0} % of one core while replaying (replayer, daemon and device link in this process), peak memory {r.PeakMemoryMegabytes:0} MB"));
         Console.WriteLine(string.Create(inv, $"  device           peak memory {r.DevicePeakBytes / 1024.0:0} KiB; {(r.DeviceInstructions > 0 ? $"{r.DeviceInstructions:N0} instructions (RV32, counted)" : "instructions not counted on this device")}; {r.EstimatedEnergyMillijoules:0.0} mJ estimated GAP9 energy"));
         Console.WriteLine(string.Create(inv, $"  total            {r.TotalSeconds:0.0} s"));
     }

@@ -70,6 +70,10 @@ public sealed record DemoReport(
     double TrainingSamplesPerSecond,
     double LatencyMedianMs,
     double LatencyP99Ms,
+    double HostLatencyMedianMs,
+    double HostLatencyP99Ms,
+    double DaemonCpuPercent,
+    double PeakMemoryMegabytes,
     uint DevicePeakBytes,
     ulong DeviceInstructions,
     double EstimatedEnergyMillijoules,
@@ -158,6 +162,7 @@ public static class DemoRunner
                 });
                 Report(options, total, $"replaying {subject} at {options.Speed:0.#}x once the daemon listens");
                 using var watch = new PredictionWatch(lsl, session);
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var replay = replayer.RunAsync(cancellationToken);
                 var watching = watch.RunAsync(cancellationToken);
                 var (trainingAt, calibratedAt) = await FollowAsync(options, total, running, replay, cancellationToken).ConfigureAwait(false);
@@ -165,6 +170,10 @@ public static class DemoRunner
                 watch.Stop();
                 await watching.ConfigureAwait(false);
                 var replayReport = await replay.ConfigureAwait(false);
+                var process = Process.GetCurrentProcess();
+                var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(replayReport.ElapsedSeconds, 1e-9) * 100;
+                // After calibration only: windows queued during training wait for the device by design.
+                var host = running.RecentLatencies.Where(l => l.Total < 0.5).Select(l => l.Total - l.Device).ToList();
                 var status = running.Status;
                 var stats = running.Device is { } d ? await d.GetStatsAsync(cancellationToken).ConfigureAwait(false) : null;
                 var calibrated = running.Device is { } dev ? (await dev.ReadWeightsAsync(cancellationToken).ConfigureAwait(false)).Bytes : default;
@@ -183,6 +192,7 @@ public static class DemoRunner
                     online.Count, online.Accuracy, 1.0 / Classes.Length, status.Predictions,
                     counters.SamplesIn / seconds, counters.Windows / seconds, metrics.TrainingRate.WithLabels(session.Name).Value,
                     Percentile(latencies, 0.5) * 1e3, Percentile(latencies, 0.99) * 1e3,
+                    Percentile(host, 0.5) * 1e3, Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
                     stats?.PeakBytes ?? 0, stats?.Instructions ?? 0,
                     metrics.DeviceEnergy.WithLabels(session.Name, "estimated").Value * 1e3,
                     total.Elapsed.TotalSeconds);

@@ -43,6 +43,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<IDisposable> _subscriptions = [];
     private readonly string _sourceId;
+    private readonly Queue<(double Total, double Device)> _latencies = new();
     private SessionState _state = SessionState.WaitingForStreams;
     private bool _collecting;
     private bool _stopRequested;
@@ -81,6 +82,21 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     /// <summary>The pipeline's counters (samples, windows, gaps, epochs, drops).</summary>
     public PipelineCounters Counters { get; } = new();
+
+    /// <summary>
+    /// The last 4096 predictions' latencies in seconds: from the window's last input sample to the
+    /// prediction pushed, and the device's predict request within it.
+    /// </summary>
+    public IReadOnlyList<(double Total, double Device)> RecentLatencies
+    {
+        get
+        {
+            lock (_latencies)
+            {
+                return [.. _latencies];
+            }
+        }
+    }
 
     /// <summary>The device behind the session, once the model is loaded.</summary>
     public ResilientDevice? Device => _device;
@@ -376,6 +392,15 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                     var latency = LslClock.LocalClock() - window.Timestamp;
                     _metrics.EndToEndLatency.WithLabels(Name).Observe(latency);
                     _metrics.PipelineLatency.WithLabels(Name).Observe(Math.Max(0, latency - deviceSeconds));
+                    lock (_latencies)
+                    {
+                        if (_latencies.Count == 4096)
+                        {
+                            _latencies.Dequeue();
+                        }
+
+                        _latencies.Enqueue((latency, deviceSeconds));
+                    }
                     _metrics.Predictions.WithLabels(Name).Inc();
                     Interlocked.Increment(ref _predictions);
                 }
