@@ -39,7 +39,7 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
 
         var results = new List<RunResult>();
         await using var native = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, clientOptions, null, cancellationToken).ConfigureAwait(false);
-        var separate = _options.Device.Kind != DeviceAddressKind.EmulatorNative;
+        var separate = _options.SeparateCalibrationDevice || _options.Device.Kind != DeviceAddressKind.EmulatorNative;
         await using var calibrationConnection = separate
             ? await DeviceConnection.OpenAsync(_options.Device, clientOptions with { InitialChunk = 1024 }, null, cancellationToken).ConfigureAwait(false)
             : null;

@@ -28,6 +28,12 @@ public sealed record CalibrationOptions
     /// <summary>Also log each calibration's accuracy on its own calibration windows (costs one more evaluation): tells under- from overfitting.</summary>
     public bool LogFit { get; init; }
 
+    /// <summary>
+    /// Calibrate on a second device process even when <see cref="Device"/> is the native one, so the hand-over
+    /// of pretrained weights between devices (as with emu:qemu) can be checked quickly.
+    /// </summary>
+    public bool SeparateCalibrationDevice { get; init; }
+
     /// <summary>Replaces the data set's training recipe (learning rates, epochs, norm mode) when set.</summary>
     public TrainingRecipe? Recipe { get; init; }
 }

@@ -35,4 +35,16 @@ public class SyntheticShiftExperimentTests(ITestOutputHelper output)
         // Drift: session 2 has no drift of its own, so the session-1 calibration carries over.
         Assert.True(Mean("drift", "session1") > Mean("drift", "pretrained") + 0.3);
     }
+
+    [Fact]
+    public async Task Calibrating_on_another_device_gives_the_same_results()
+    {
+        // As with --device emu:qemu: pretraining on one device, calibration on another that gets the weights over the protocol.
+        var dataset = SubjectShiftGenerator.Generate(new SubjectShiftOptions { TargetSubjects = 1, TrialsPerClass = 8 });
+        var options = new CalibrationOptions { CalibrationTrials = [6], Drift = false };
+        var same = await new CalibrationExperiment(dataset, options).RunAsync(CancellationToken.None);
+        var other = await new CalibrationExperiment(dataset, options with { SeparateCalibrationDevice = true }).RunAsync(CancellationToken.None);
+        Assert.Equal(3, same.Count);
+        Assert.Equal(same, other);
+    }
 }
