@@ -92,10 +92,11 @@ internal static class ExperimentCommands
         var norm = new Option<string?>("--norm") { Description = "Override: group, batch or frozen" };
         var calibrationNorm = new Option<string?>("--calibration-norm") { Description = "Override: normalisation in calibration only (e.g. frozen after --norm batch)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "Override: sgd or adam" };
+        var batch = new Option<int?>("--batch") { Description = "Override: samples per optimiser step, 1-64 (batch norm needs the batch resident on the device)" };
         var command = new Command("calibration",
             "Leave-one-subject-out: pretrain on the others (native virtual device), calibrate the held-out subject with each mode and size, test on its unused data; drift where there is a second session.")
         {
-            name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, calibrationNorm, optimizer,
+            name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, calibrationNorm, optimizer, batch,
         };
         command.SetAction((parse, ct) => Run(async () =>
         {
@@ -125,6 +126,7 @@ internal static class ExperimentCommands
                 NormMode = parse.GetValue(norm) is { } n ? ParseEnum<NormMode>(n, "--norm") : recipe.NormMode,
                 CalibrationNormMode = parse.GetValue(calibrationNorm) is { } cn ? ParseEnum<NormMode>(cn, "--calibration-norm") : recipe.CalibrationNormMode,
                 Optimizer = parse.GetValue(optimizer) is { } o ? ParseEnum<Optimizer>(o, "--optimizer") : recipe.Optimizer,
+                BatchSize = parse.GetValue(batch) is { } bs ? (bs is >= 1 and <= 64 ? (ushort)bs : throw new ArgumentException("--batch: 1 to 64")) : recipe.BatchSize,
             };
             var seedList = Integers(parse.GetValue(seeds)!, "--seed");
             var options = new CalibrationOptions
