@@ -43,6 +43,13 @@ public sealed record DemoOptions
     /// <summary>Passes over the calibration set; default 30 (10 on the QEMU virtual GAP9, which is slower).</summary>
     public int? CalibrationEpochs { get; init; }
 
+    /// <summary>
+    /// Times the recording is replayed; default 1 on the native device, 2 on the QEMU virtual GAP9,
+    /// whose calibration outlasts the first pass (live predictions are then scored on the second
+    /// pass of the test trials only).
+    /// </summary>
+    public int? Passes { get; init; }
+
     public IProgress<string>? Progress { get; init; }
 }
 
@@ -156,16 +163,19 @@ public static class DemoRunner
 
                 // 3. Replay the new subject live; watch predictions and cues as a consumer would.
                 var recording = await RecordingLoader.LoadAsync(newSubjectFile, null, cancellationToken).ConfigureAwait(false);
+                var passes = options.Passes ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 2 : 1);
                 await using var replayer = new Replayer(recording, new ReplayOptions
                 {
                     Speed = options.Speed, Restamp = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60),
+                    Loop = passes > 1, LoopCount = passes,
                 });
                 Report(options, total, $"replaying {subject} at {options.Speed:0.#}x once the daemon listens");
                 using var watch = new PredictionWatch(lsl, session);
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                var replay = replayer.RunAsync(cancellationToken);
                 var watching = watch.RunAsync(cancellationToken);
-                var (trainingAt, calibratedAt) = await FollowAsync(options, total, running, replay, cancellationToken).ConfigureAwait(false);
+                await watch.CuesOpen.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+                var replay = replayer.RunAsync(cancellationToken);
+                var calibratedAt = await FollowAsync(options, total, running, replay, cancellationToken).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false); // the last windows
                 watch.Stop();
                 await watching.ConfigureAwait(false);
@@ -177,7 +187,7 @@ public static class DemoRunner
                 var status = running.Status;
                 var stats = running.Device is { } d ? await d.GetStatsAsync(cancellationToken).ConfigureAwait(false) : null;
                 var calibrated = running.Device is { } dev ? (await dev.ReadWeightsAsync(cancellationToken).ConfigureAwait(false)).Bytes : default;
-                var online = watch.Score(trainingAt, calibratedAt, session.Pipeline.WindowSeconds, 0.5, 3.0);
+                var online = watch.Score(calibratedAt, split.CalibrationTrials, split.CalibrationTrials + split.TestTrials, session.Pipeline.WindowSeconds, 0.5, 3.0);
                 var latencies = watch.Latencies();
                 var counters = running.Counters;
                 var seconds = Math.Max(replayReport.ElapsedSeconds, 1e-9);
@@ -249,7 +259,7 @@ public static class DemoRunner
         Calibration = new CalibrationOptions
         {
             TrialsPerClass = options.CalibrationTrialsPerClass,
-            Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 10 : 30),
+            Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30),
             BatchSize = 8, Optimizer = "adam", LearningRate = 0.002, Scope = "full", Norm = "group",
             HoldOutFraction = 0, // scored afterwards on the trials that follow calibration
         },
@@ -279,36 +289,29 @@ public static class DemoRunner
     }
 
     /// <summary>
-    /// Prints the session's progress until the replay ends; returns the LSL times training began
-    /// (calibration trials were all cued before it) and ended (or +inf).
+    /// Prints the session's progress until the replay ends and calibration is over; returns the LSL
+    /// time calibration ended (+inf when it did not).
     /// </summary>
-    private static async Task<(double TrainingAt, double CalibratedAt)> FollowAsync(DemoOptions options, Stopwatch total, SubjectSession session, Task replay, CancellationToken ct)
+    private static async Task<double> FollowAsync(DemoOptions options, Stopwatch total, SubjectSession session, Task replay, CancellationToken ct)
     {
-        var trainingAt = double.PositiveInfinity;
         var calibratedAt = double.PositiveInfinity;
         var last = string.Empty;
-        var lastState = session.Status.State;
-        while (!replay.IsCompleted)
+        var deadline = TimeSpan.FromMinutes(10);
+        while (!replay.IsCompleted || (!session.Status.Calibrated && session.Status.State is SessionState.Training && total.Elapsed < deadline))
         {
             await Task.WhenAny(replay, Task.Delay(500, ct)).ConfigureAwait(false);
             var s = session.Status;
-            if (s.State == SessionState.Running && lastState == SessionState.Training && double.IsInfinity(calibratedAt))
+            if (s.Calibrated && double.IsInfinity(calibratedAt))
             {
                 calibratedAt = LslClock.LocalClock();
             }
 
-            if (s.State == SessionState.Training && double.IsInfinity(trainingAt))
-            {
-                trainingAt = LslClock.LocalClock();
-            }
-
-            lastState = s.State;
             var trials = string.Join(" ", s.CalibrationTrialsPerClass.Select(kv => $"{kv.Key}:{kv.Value}"));
             var line = s.State switch
             {
                 SessionState.Calibrating => $"calibrating: trials {trials} (of {s.CalibrationTarget} per class)",
                 SessionState.Training => "training on the device (full fine-tuning)",
-                SessionState.Running when !double.IsInfinity(calibratedAt) => "running the calibrated model: predictions out over LSL",
+                SessionState.Running when s.Calibrated => "running the calibrated model: predictions out over LSL",
                 SessionState.Running => "running the unadapted model until calibration starts",
                 _ => s.State.ToString(),
             };
@@ -319,7 +322,7 @@ public static class DemoRunner
             }
         }
 
-        return (trainingAt, calibratedAt);
+        return calibratedAt;
     }
 
     /// <summary>A machine-only LSL configuration on a port block of its own, written for the daemon too.</summary>

@@ -19,6 +19,7 @@ internal sealed class PredictionWatch : IDisposable
     private readonly List<(double Timestamp, string Value, double ReceivedAt)> _predictions = [];
     private readonly List<(double Timestamp, string Value)> _cues = [];
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _cuesOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PredictionWatch(LslConfig lsl, SessionOptions session)
     {
@@ -36,6 +37,9 @@ internal sealed class PredictionWatch : IDisposable
 
     public void Stop() => _stop.Cancel();
 
+    /// <summary>Completes once the cue stream is open here, so that no cue is missed when the replay starts.</summary>
+    public Task CuesOpen => _cuesOpen.Task;
+
     private async Task WatchAsync(string query, bool predictions, CancellationToken ct)
     {
         try
@@ -43,6 +47,11 @@ internal sealed class PredictionWatch : IDisposable
             var found = await StreamResolver.ResolveByPredicateAsync(query, 1, LslConstants.Forever, _lsl, ct).ConfigureAwait(false);
             await using var inlet = new StreamInlet(found[0], processing: ProcessingOptions.ClockSync, config: _lsl);
             await inlet.OpenStreamAsync(10, ct).ConfigureAwait(false);
+            if (!predictions)
+            {
+                _cuesOpen.TrySetResult();
+            }
+
             var value = new string[1];
             while (!ct.IsCancellationRequested)
             {
@@ -67,6 +76,7 @@ internal sealed class PredictionWatch : IDisposable
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            _cuesOpen.TrySetCanceled(ct);
         }
     }
 
@@ -81,10 +91,11 @@ internal sealed class PredictionWatch : IDisposable
 
     /// <summary>
     /// Accuracy of predictions made after <paramref name="calibratedAt"/> whose whole window lies in
-    /// the imagery part [cue + start, cue + end] of a trial cued after <paramref name="trialsAfter"/>
-    /// (so no calibration trial counts).
+    /// the imagery part [cue + start, cue + end] of a test trial: a trial whose place in its replay
+    /// pass (<paramref name="trialsPerPass"/> cues each) is at or after <paramref name="firstTestTrial"/>,
+    /// so no calibration trial counts, in any pass.
     /// </summary>
-    public (int Count, double? Accuracy) Score(double trialsAfter, double calibratedAt, double windowSeconds, double start, double end)
+    public (int Count, double? Accuracy) Score(double calibratedAt, int firstTestTrial, int trialsPerPass, double windowSeconds, double start, double end)
     {
         lock (_gate)
         {
@@ -92,9 +103,14 @@ internal sealed class PredictionWatch : IDisposable
             var count = 0;
             foreach (var (ts, value, _) in _predictions)
             {
-                var cue = _cues.LastOrDefault(c => c.Timestamp <= ts - windowSeconds);
-                if (cue.Value is null || cue.Timestamp < trialsAfter || ts - windowSeconds < calibratedAt
-                    || ts - windowSeconds < cue.Timestamp + start || ts > cue.Timestamp + end)
+                var index = _cues.FindLastIndex(c => c.Timestamp <= ts - windowSeconds);
+                if (index < 0 || index % trialsPerPass < firstTestTrial)
+                {
+                    continue;
+                }
+
+                var cue = _cues[index];
+                if (ts - windowSeconds < calibratedAt || ts - windowSeconds < cue.Timestamp + start || ts > cue.Timestamp + end)
                 {
                     continue;
                 }
