@@ -121,6 +121,15 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(SessionState.Running, session.Status.State);
         output.WriteLine($"predictions {session.Status.Predictions}; pipeline {session.Status.Pipeline}");
 
+        // Reset the subject through the control API: its weights are forgotten and it calibrates again.
+        var (resetExit, _, resetError) = await CliProcess.RunAsync("calibrate", "qemu-s03", "reset", "--control", options.ControlListen);
+        Assert.True(resetExit == 0, resetError);
+        Assert.False(Directory.Exists(Path.Combine(options.StateDirectory, "subjects", "S03")));
+        Assert.False(session.Status.Calibrated);
+        var (unknownExit, unknown, _) = await CliProcess.RunAsync("calibrate", "no-such-session", "start", "--control", options.ControlListen);
+        Assert.Equal(1, unknownExit);
+        Assert.Contains("no session named", unknown, StringComparison.Ordinal);
+
         await app.StopAsync();
         await app.DisposeAsync();
         await replay.DisposeAsync();

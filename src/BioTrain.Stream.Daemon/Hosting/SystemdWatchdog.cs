@@ -25,6 +25,13 @@ public sealed class SystemdWatchdog : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_notifier.IsEnabled)
+        {
+            // Type=notify: ready once the listeners are up and the sessions are running. The
+            // hosting library says so too when it detects systemd as the parent; twice is harmless.
+            _notifier.Notify(new ServiceState($"READY=1\nSTATUS={_sessions.All.Count} session(s) running"));
+        }
+
         if (!_notifier.IsEnabled || !long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out var usec) || usec <= 0)
         {
             return;
