@@ -1,15 +1,14 @@
 using System.Diagnostics;
 
-namespace BioTrain.Stream.Device.Tests;
+namespace BioTrain.Stream.TestSupport;
 
-/// <summary>Runs the built <c>biotrain</c> CLI as a real process, as a user would.</summary>
-internal static class CliProcess
+/// <summary>Runs the built <c>biotrain</c> CLI (copied beside the test assembly) as a real process, as a user would.</summary>
+public static class CliProcess
 {
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "biotrain.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "biotrain.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -1,9 +1,13 @@
-namespace BioTrain.Stream.Daemon.Tests;
+namespace BioTrain.Stream.TestSupport;
 
 /// <summary>Paths in the source tree the tests run from.</summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
+
+    public static string Vectors => Path.Combine(Root, "protocol", "vectors");
+
+    public static string FirmwareBin => Path.Combine(Root, "build", "firmware", "bin");
 
     private static string FindRoot()
     {
