@@ -10,6 +10,7 @@ public sealed record SessionStatus(
     IReadOnlyDictionary<string, int> CalibrationTrialsPerClass,
     int CalibrationTarget,
     bool Calibrated,
+    double? AccuracyBeforeCalibration,
     double? CalibrationAccuracy,
     bool RestoredWeights,
     int AdaptationRounds,

@@ -108,7 +108,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             var perClass = _options.Markers.Classes.Select((c, i) => (c, n: (_state == SessionState.Running || _calibrated ? _adaptation : _calibration).TrialsOf(i)))
                 .ToDictionary(x => x.c, x => x.n, StringComparer.Ordinal);
             return new SessionStatus(
-                Name, _options.Subject, _state, _options.Device, _inputStream, perClass, _options.Calibration.TrialsPerClass, _calibrated, _accuracy, _restored,
+                Name, _options.Subject, _state, _options.Device, _inputStream, perClass, _options.Calibration.TrialsPerClass, _calibrated, _accuracyBefore, _accuracy, _restored,
                 _adaptationRounds, Interlocked.Read(ref _predictions), _bridge?.Dropped ?? 0,
                 new PipelineFigures(Counters.SamplesIn, Counters.Gaps, Counters.MissingSamples, Counters.Windows, Counters.Markers, Counters.MarkersIgnored, Counters.MarkersLost, Counters.Epochs),
                 _lastError);
@@ -586,10 +586,10 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     private void Beat() => Interlocked.Exchange(ref _heartbeat, DateTimeOffset.UtcNow.UtcTicks);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _deviceLock.Dispose();
-        await Task.CompletedTask.ConfigureAwait(false);
+        return ValueTask.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State}")]
