@@ -36,15 +36,9 @@ public class OfflineCalibrationTests(ITestOutputHelper output)
 
     private static async Task Train(DeviceSession device, IReadOnlyList<LabelledSample> samples, int epochs, int batch, int seed)
     {
-        var order = samples.ToArray();
-        var random = new Random(seed);
-        for (var e = 0; e < epochs; e++)
+        foreach (var b in ShuffledBatches.Of(samples, epochs, batch, seed))
         {
-            random.Shuffle(order);
-            for (var i = 0; i < order.Length; i += batch)
-            {
-                await device.TrainBatchAsync(order.AsSpan(i, Math.Min(batch, order.Length - i)).ToArray(), CancellationToken.None);
-            }
+            await device.TrainBatchAsync(b, CancellationToken.None);
         }
     }
 

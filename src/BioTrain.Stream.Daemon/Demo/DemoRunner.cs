@@ -235,9 +235,9 @@ public static class DemoRunner
         await device.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
         await device.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
         var correct = 0;
-        for (var i = 0; i < samples.Count; i += 64)
+        foreach (var chunk in samples.Chunk(64))
         {
-            correct += (await device.EvaluateAsync(samples.Skip(i).Take(64).ToArray(), ct).ConfigureAwait(false)).Correct;
+            correct += (await device.EvaluateAsync(chunk, ct).ConfigureAwait(false)).Correct;
         }
 
         return (double)correct / samples.Count;
@@ -273,15 +273,9 @@ public static class DemoRunner
         await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
         var device = new DeviceSession(connection.Client);
         await device.LoadModelAsync(model, new TrainingConfig { Optimizer = Optimizer.Adam, LearningRate = 0.002f, BatchSize = 16 }, ct).ConfigureAwait(false);
-        var order = windows.ToArray();
-        var random = new Random(5);
-        for (var epoch = 0; epoch < epochs; epoch++)
+        foreach (var batch in ShuffledBatches.Of(windows, epochs, 16, seed: 5))
         {
-            random.Shuffle(order);
-            for (var i = 0; i < order.Length; i += 16)
-            {
-                await device.TrainBatchAsync(order.AsSpan(i, Math.Min(16, order.Length - i)).ToArray(), ct).ConfigureAwait(false);
-            }
+            await device.TrainBatchAsync(batch, ct).ConfigureAwait(false);
         }
 
         var weights = await device.ReadWeightsAsync(ct).ConfigureAwait(false);

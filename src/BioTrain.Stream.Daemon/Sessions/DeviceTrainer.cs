@@ -41,9 +41,8 @@ internal sealed class DeviceTrainer
         await _deviceLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var i = 0; i < samples.Count; i += EvaluateBatch)
+            foreach (var batch in samples.Chunk(EvaluateBatch))
             {
-                var batch = samples.Skip(i).Take(EvaluateBatch).ToArray();
                 var result = await _device.EvaluateAsync(batch, cancellationToken).ConfigureAwait(false);
                 correct += result.Correct;
                 Account(result);
@@ -59,8 +58,6 @@ internal sealed class DeviceTrainer
 
     public async Task<TrainRound> TrainAsync(IReadOnlyList<LabelledSample> samples, int epochs, int batchSize, int seed, CancellationToken cancellationToken)
     {
-        var order = samples.ToArray();
-        var random = new Random(seed);
         var start = Stopwatch.GetTimestamp();
         var batches = 0;
         var trained = 0;
@@ -70,21 +67,16 @@ internal sealed class DeviceTrainer
         await _deviceLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var epoch = 0; epoch < epochs; epoch++)
+            foreach (var batch in ShuffledBatches.Of(samples, epochs, batchSize, seed))
             {
-                random.Shuffle(order);
-                for (var i = 0; i < order.Length; i += batchSize)
-                {
-                    var batch = order.AsSpan(i, Math.Min(batchSize, order.Length - i)).ToArray();
-                    var result = await _device.TrainBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-                    batches++;
-                    trained += batch.Length;
-                    loss = result.LossMean;
-                    instructions += result.Instructions;
-                    energy += result.EstimatedEnergyMicrojoules / 1e6;
-                    Account(result);
-                    _metrics.TrainingSamples.WithLabels(_session).Inc(batch.Length);
-                }
+                var result = await _device.TrainBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                batches++;
+                trained += batch.Length;
+                loss = result.LossMean;
+                instructions += result.Instructions;
+                energy += result.EstimatedEnergyMicrojoules / 1e6;
+                Account(result);
+                _metrics.TrainingSamples.WithLabels(_session).Inc(batch.Length);
             }
         }
         finally
