@@ -107,9 +107,9 @@ public sealed class DeviceConnection : IAsyncDisposable
             {
                 return await SocketTransport.ConnectUnixAsync(path, cancellationToken).ConfigureAwait(false);
             }
-            catch (SocketException e) when (attempt < 50 && !device.HasExited)
+            catch (SocketException) when (attempt < 50 && !device.HasExited)
             {
-                _ = e; // bound but not yet listening: try again shortly
+                // bound but not yet listening: try again shortly
                 await Task.Delay(10, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e)
