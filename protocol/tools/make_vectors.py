@@ -2,9 +2,12 @@
 """Writes protocol/vectors/*.vec from SPEC.md, independently of the C and C# implementations.
 
 Run from anywhere: python3 protocol/tools/make_vectors.py
+With --check it writes nothing and fails when the committed vectors differ from what it would
+write (ctest runs it so, beside the C and C# tests that decode and encode them).
 """
 import os
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "vectors")
@@ -53,6 +56,13 @@ def str8(s: str) -> bytes:
     return bytes([len(b)]) + b
 
 
+WRITTEN = {}
+
+
+def emit(name, lines):
+    WRITTEN[name + ".vec"] = "\n".join(lines) + "\n"
+
+
 def write(name, header, fields, wire, comment):
     lines = [f"# {comment}", f"name: {name}"]
     for k, v in header.items():
@@ -60,8 +70,7 @@ def write(name, header, fields, wire, comment):
     for k, v in fields:
         lines.append(f"payload.{k}: {v}")
     lines.append(f"frame: {wire.hex()}")
-    with open(os.path.join(OUT, name + ".vec"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    emit(name, lines)
 
 
 def message(name, type_, seq, payload, fields, comment, flags=0, credit=0):
@@ -72,17 +81,35 @@ def message(name, type_, seq, payload, fields, comment, flags=0, credit=0):
 
 
 def bad(name, wire, error, comment):
-    lines = [f"# {comment}", f"name: {name}", f"expect_error: {error}", f"frame: {wire.hex()}"]
-    with open(os.path.join(OUT, name + ".vec"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    emit(name, [f"# {comment}", f"name: {name}", f"expect_error: {error}", f"frame: {wire.hex()}"])
 
 
 def main():
+    vectors()
+    on_disk = {f for f in os.listdir(OUT) if f.endswith(".vec")} if os.path.isdir(OUT) else set()
+    if "--check" in sys.argv[1:]:
+        differ = sorted(f for f in WRITTEN if f not in on_disk or read(f) != WRITTEN[f])
+        stale = sorted(on_disk - WRITTEN.keys())
+        for f in differ:
+            print(f"protocol/vectors/{f}: differs from the generator (run protocol/tools/make_vectors.py)")
+        for f in stale:
+            print(f"protocol/vectors/{f}: not written by the generator")
+        print(f"{len(WRITTEN)} vectors checked, {len(differ) + len(stale)} out of date")
+        sys.exit(1 if differ or stale else 0)
     os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        if f.endswith(".vec"):
-            os.remove(os.path.join(OUT, f))
+    for f in on_disk - WRITTEN.keys():
+        os.remove(os.path.join(OUT, f))
+    for f, text in WRITTEN.items():
+        with open(os.path.join(OUT, f), "w", encoding="utf-8") as out:
+            out.write(text)
 
+
+def read(name):
+    with open(os.path.join(OUT, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def vectors():
     hello = struct.pack("<HHI", 1, 0, 65536) + str8("biotrain 0.2.0")
     message("hello", 0x01, 1, hello,
             [("proto_major", 1), ("proto_minor", 0), ("max_payload", 65536), ("host", "biotrain 0.2.0")],
