@@ -14,9 +14,10 @@ internal static class DemoCommand
         var speed = new Option<double>("--speed") { Description = "Replay speed (1: the recording's own timing, which calibration relies on)", DefaultValueFactory = _ => 1.0 };
         var data = new Option<string?>("--data") { Description = "Directory of the recordings (default: replay-data/ of this checkout)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable report" };
+        var quick = new Option<bool>("--quick") { Description = "Short form (under a minute): shorter pretraining, two calibration trials per class, four test trials" };
         var command = new Command("demo", "Pretrain on shipped recordings, replay a new subject over LSL into the daemon, calibrate it on the virtual device, predict, report.")
         {
-            device, subject, speed, data, json,
+            device, subject, speed, data, json, quick,
         };
         command.SetAction((parse, ct) => CliOutput.RunAsync(
             async () =>
@@ -30,6 +31,11 @@ internal static class DemoCommand
                     Speed = parse.GetValue(speed),
                     Progress = new Progress<string>(line => (asJson ? Console.Error : Console.Out).WriteLine(line)),
                 };
+                if (parse.GetValue(quick))
+                {
+                    options = options.AsQuick();
+                }
+
                 var report = await DemoRunner.RunAsync(options, ct).ConfigureAwait(false);
                 if (asJson)
                 {

@@ -50,6 +50,18 @@ public sealed record DemoOptions
     /// </summary>
     public int? Passes { get; init; }
 
+    /// <summary>
+    /// Trials replayed after calibration (null: the rest of the recording). The replay then ends at
+    /// the next cue, and the offline scores use the same trials.
+    /// </summary>
+    public int? TestTrials { get; init; }
+
+    /// <summary>
+    /// The short form CI runs (well under a minute): fewer pretraining passes, two calibration
+    /// trials per class, four test trials.
+    /// </summary>
+    public DemoOptions AsQuick() => this with { PretrainEpochs = 20, CalibrationTrialsPerClass = 2, CalibrationEpochs = 30, TestTrials = 4 };
+
     public IProgress<string>? Progress { get; init; }
 }
 
@@ -142,7 +154,7 @@ public static class DemoRunner
             // The new subject's trials: the first ones until every class has enough calibrate; the rest test.
             var (_, subjectEpochs) = await RecordingEpochs.FromXdfAsync(newSubjectFile, session, cancellationToken).ConfigureAwait(false);
             var crops = session.Pipeline.EpochOffsetsSeconds.Count;
-            var split = TrialSplit.After(subjectEpochs, crops, Classes.Length, options.CalibrationTrialsPerClass);
+            var split = TrialSplit.After(subjectEpochs, crops, Classes.Length, options.CalibrationTrialsPerClass).Keep(options.TestTrials, crops);
 
             // 2. The daemon, in this process, with one session for the new subject.
             var daemonOptions = new DaemonOptions
@@ -163,6 +175,11 @@ public static class DemoRunner
 
                 // 3. Replay the new subject live; watch predictions and cues as a consumer would.
                 var recording = await RecordingLoader.LoadAsync(newSubjectFile, null, cancellationToken).ConfigureAwait(false);
+                if (options.TestTrials is not null)
+                {
+                    recording = TrialSplit.UntilCue(recording, Classes, split.CalibrationTrials + split.TestTrials);
+                }
+
                 var passes = options.Passes ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 2 : 1);
                 await using var replayer = new Replayer(recording, new ReplayOptions
                 {
@@ -174,6 +191,9 @@ public static class DemoRunner
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var watching = watch.RunAsync(cancellationToken);
                 await watch.CuesOpen.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+                // The replay starts once any consumer is connected to each stream: the watch's cue inlet
+                // would do, and the daemon's would then miss the first cue. Wait for the session's inlets.
+                await WaitUntilListeningAsync(running, cancellationToken).ConfigureAwait(false);
                 var replay = replayer.RunAsync(cancellationToken);
                 var calibratedAt = await FollowAsync(options, total, running, replay, cancellationToken).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false); // the last windows
@@ -317,6 +337,16 @@ public static class DemoRunner
         }
 
         return calibratedAt;
+    }
+
+    private static async Task WaitUntilListeningAsync(SubjectSession session, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (session.Status.State is SessionState.WaitingForStreams)
+        {
+            await Task.Delay(20, timeout.Token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A machine-only LSL configuration on a port block of its own, written for the daemon too.</summary>

@@ -1,4 +1,5 @@
 using BioTrain.Stream.Device.Client;
+using BioTrain.Stream.Recording;
 
 namespace BioTrain.Stream.Daemon.Demo;
 
@@ -25,5 +26,29 @@ internal sealed record TrialSplit(int CalibrationTrials, int TestTrials, IReadOn
         }
 
         return new TrialSplit(calibration, trials - calibration, [.. epochs.Skip(calibration * crops)]);
+    }
+
+    /// <summary>The same split with at most <paramref name="testTrials"/> test trials (null: all).</summary>
+    public TrialSplit Keep(int? testTrials, int crops) => testTrials is { } n && n < TestTrials
+        ? new TrialSplit(CalibrationTrials, n, [.. Test.Take(n * crops)])
+        : this;
+
+    /// <summary>The recording up to the cue of trial <paramref name="trials"/> + 1 (whole when it has no more trials).</summary>
+    public static ReplayRecording UntilCue(ReplayRecording recording, IReadOnlyCollection<string> classes, int trials)
+    {
+        foreach (var stream in recording.Streams.Where(s => s.Info.ChannelCount == 1 && s.Info.ChannelFormat == Formats.Xdf.XdfChannelFormat.String))
+        {
+            var values = stream.GetStrings();
+            var cues = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (classes.Contains(values[i]) && ++cues == trials + 1)
+                {
+                    return recording.Slice(0, stream.Timestamps[i] - recording.StartTime);
+                }
+            }
+        }
+
+        return recording;
     }
 }
