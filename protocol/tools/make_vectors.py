@@ -204,19 +204,19 @@ def v1_messages():
                   ("layer_count", 3), ("layer_scope", "000402")]
     message("model-commit", 0x12, 22, cfg, cfg_fields, "MODEL_COMMIT: Adam, group norm (4 groups), full, layer 1 frozen, layer 2 last")
     message("configure", 0x13, 30, cfg, cfg_fields, "CONFIGURE with the same configuration")
-    plan = struct.pack("<IIIIIIIIIQIHHI", 1400000, 441000, 5400000, 7400, 7400, 14800, 411400, 1850, 1850,
-                       1203200, 16000, 4, 1, 0x0BADF00D)
+    plan = struct.pack("<IIIIIIIIIQIHHII", 1400000, 441000, 5400000, 7400, 7400, 14800, 411400, 1850, 1850,
+                       1203200, 16000, 4, 1, 0x0BADF00D, 64000)
     message("model-plan", 0x92, 22, plan,
             [("arena_bytes", 1400000), ("peak_bytes", 441000), ("naive_bytes", 5400000), ("weight_bytes", 7400),
              ("grad_bytes", 7400), ("optim_bytes", 14800), ("activation_bytes", 411400), ("param_count", 1850),
              ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
-             ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
+             ("batch_resident", 1), ("model_crc", "0x0BADF00D"), ("ring_bytes", 64000)],
             "MODEL_PLAN of MI-BMInet-like figures", credit=1)
     message("configure-plan", 0x93, 30, plan,
             [("arena_bytes", 1400000), ("peak_bytes", 441000), ("naive_bytes", 5400000), ("weight_bytes", 7400),
              ("grad_bytes", 7400), ("optim_bytes", 14800), ("activation_bytes", 411400), ("param_count", 1850),
              ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
-             ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
+             ("batch_resident", 1), ("model_crc", "0x0BADF00D"), ("ring_bytes", 64000)],
             "MODEL_PLAN answering CONFIGURE (type 0x93)", credit=1)
 
     message("batch-begin", 0x20, 40, struct.pack("<IBBH", 7, 0, 0, 8), [("batch_id", 7), ("mode", 0), ("count", 8)],
@@ -237,6 +237,36 @@ def v1_messages():
              ("instructions", 4200000), ("prob_count", 4)] + [(f"probs.{i}", fmt(p)) for i, p in enumerate(probs)],
             "SAMPLE_ACK of a predict-mode sample with probabilities", credit=1)
     message("batch-end", 0x22, 50, struct.pack("<I", 7), [("batch_id", 7)], "BATCH_END of batch 7")
+
+    # The input ring (SPEC.md 3.14) of a 2-row model: samples sample by sample, rows together.
+    f32 = struct.pack("<4f", 1.5, -2.0, 0.25, 100.0)
+    message("samples-append-f32", 0x24, 70, struct.pack("<BBH", 0, 0, 2) + f32,
+            [("format", 0), ("count", 2), ("scales", ""), ("data", f32.hex())],
+            "SAMPLES_APPEND: 2 samples of 2 rows as float32")
+    f16 = struct.pack("<4H", 0x3E00, 0xC000, 0x0001, 0x7BFF)  # 1.5, -2, the smallest subnormal, 65504
+    message("samples-append-f16", 0x24, 71, struct.pack("<BBH", 1, 0, 2) + f16,
+            [("format", 1), ("count", 2), ("scales", ""), ("data", f16.hex())],
+            "SAMPLES_APPEND: 2 samples of 2 rows as float16")
+    scales = struct.pack("<2f", 0.001, 0.5)
+    i16 = struct.pack("<4h", 1500, -4, -32768, 32767)
+    message("samples-append-i16", 0x24, 72, struct.pack("<BBH", 2, 0, 2) + scales + i16,
+            [("format", 2), ("count", 2), ("scales", scales.hex()), ("data", i16.hex())],
+            "SAMPLES_APPEND: 2 samples of 2 rows as int16 with a scale per row")
+    message("ring-state", 0xA4, 72, struct.pack("<IQ", 500, 123456789012),
+            [("filled", 500), ("total", 123456789012)], "RING_STATE: a full ring of 500 samples", credit=1)
+    one = struct.pack("<2f", 0.5, -0.5)
+    message("predict", 0x25, 73, struct.pack("<BBBH", 1, 0, 0, 1) + one,
+            [("flags", 1), ("format", 0), ("count", 1), ("scales", ""), ("data", one.hex())],
+            "PREDICT: append one sample of 2 rows, then the forward pass on the standardised window")
+    probs = [0.0625, 0.75, 0.125, 0.0625]
+    macs = 1203200
+    prediction = struct.pack("<HHIQQQQI", 1, 4, 500, 123456789013, 4200000, macs, macs * 5, macs * 5 * 5 // 37000)
+    prediction += struct.pack("<4f", *probs)
+    message("prediction", 0xA5, 73, prediction,
+            [("predicted", 1), ("prob_count", 4), ("filled", 500), ("total", 123456789013), ("instructions", 4200000),
+             ("macs", macs), ("est_cycles", macs * 5), ("est_energy_uj", macs * 5 * 5 // 37000)]
+            + [(f"probs.{i}", fmt(p)) for i, p in enumerate(probs)],
+            "PREDICTION with the probabilities of 4 classes", credit=1)
     confusion = [2, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 0, 0, 0, 0, 2]
     result = struct.pack("<IBBHfHHQQQIII", 7, 0, 0, 8, 0.75, 7, 4, 31000000, 28875000, 28875000 * 5, 28875000 * 5 * 5 // 37000, 12, 0xDEADBEEF)
     result += struct.pack("<16H", *confusion)
