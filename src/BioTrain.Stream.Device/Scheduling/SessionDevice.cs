@@ -1,0 +1,253 @@
+using BioTrain.Stream.Device.Client;
+using BioTrain.Stream.Device.Protocol.Messages;
+
+namespace BioTrain.Stream.Device.Scheduling;
+
+/// <summary>How a <see cref="SessionDevice"/> sends input and serves predictions.</summary>
+public sealed record SessionDeviceOptions
+{
+    /// <summary>How new samples travel to the device's ring (SPEC.md 3.14).</summary>
+    public SampleFormat Format { get; init; } = SampleFormat.Binary32;
+
+    /// <summary>Standardise each row of the window on the device (the per-window z-score), SPEC.md 3.15.</summary>
+    public bool Standardise { get; init; }
+
+    /// <summary>
+    /// A prediction not served within this many seconds of its last input sample's arrival is
+    /// dropped and counted, never served stale. Its samples still go to the device with the next one.
+    /// </summary>
+    public double DeadlineSeconds { get; init; } = 1.0;
+
+    /// <summary>Predictions waiting at most; beyond, the oldest is dropped (and counted).</summary>
+    public int MaxPending { get; init; } = 64;
+
+    /// <summary>Consecutive device losses a job survives (each restarts its open batch) before it fails.</summary>
+    public int MaxJobRetries { get; init; } = 3;
+
+    /// <summary>The clock of request times (the session passes LSL's local clock), in seconds.</summary>
+    public Func<double> Clock { get; init; } = () => System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
+}
+
+/// <summary>A prediction to make: the window that ends with input sample <see cref="EndSample"/> (exclusive), stamped with its last sample's time.</summary>
+/// <param name="EndSample">Samples appended to the <see cref="InputMirror"/> when the window was complete.</param>
+/// <param name="Timestamp">The last sample's timestamp (the stream's time, clock-corrected).</param>
+/// <param name="ArrivedAt">When that sample arrived on this host, on the options' clock.</param>
+public readonly record struct PredictionRequest(long EndSample, double Timestamp, double ArrivedAt);
+
+/// <summary>A prediction served: the device's answer, the time the device took, and when it was back here.</summary>
+public sealed record ServedPrediction(PredictionRequest Request, PredictionReply Reply, double DeviceSeconds, double CompletedAt);
+
+/// <summary>
+/// The one owner of a session's device. It serves predictions first and runs jobs (training,
+/// evaluation, weights) in the gaps, one device request at a time, so a due prediction waits for at
+/// most one request: with the interleaving of SPEC.md 3.15, a training batch goes on around it. A
+/// prediction older than its deadline is dropped, never served stale. Nothing else talks to the device.
+/// </summary>
+public sealed class SessionDevice : IDisposable
+{
+    private readonly ResilientDevice _device;
+    private readonly SessionDeviceOptions _options;
+    private readonly Action<ServedPrediction> _publish;
+    private readonly Lock _gate = new();
+    private readonly Queue<PredictionRequest> _predictions = new();
+    private readonly Queue<DeviceJob> _jobs = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly float[] _scratch;
+    private DeviceJob? _current;
+    private int _jobRetries;
+    private int _ringGeneration = -1;
+    private long _served;
+    private long _expired;
+    private long _overflowed;
+    private long _failed;
+
+    public SessionDevice(ResilientDevice device, InputMirror input, SessionDeviceOptions options, Action<ServedPrediction> served)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        _device = device ?? throw new ArgumentNullException(nameof(device));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _publish = served ?? throw new ArgumentNullException(nameof(served));
+        Input = input;
+        _scratch = new float[input.Rows * input.Window];
+    }
+
+    public ResilientDevice Device => _device;
+
+    public InputMirror Input { get; }
+
+    public long PredictionsServed => Interlocked.Read(ref _served);
+
+    /// <summary>Dropped for their deadline (the device was busy with one request for too long, or lost).</summary>
+    public long PredictionsExpired => Interlocked.Read(ref _expired);
+
+    /// <summary>Dropped because <see cref="SessionDeviceOptions.MaxPending"/> were already waiting.</summary>
+    public long PredictionsOverflowed => Interlocked.Read(ref _overflowed);
+
+    /// <summary>Refused by the device or lost with it.</summary>
+    public long PredictionsFailed => Interlocked.Read(ref _failed);
+
+    /// <summary>Asks for the window ending with the latest input sample; served by the owner loop, first.</summary>
+    public void RequestPrediction(PredictionRequest request)
+    {
+        lock (_gate)
+        {
+            if (_predictions.Count >= _options.MaxPending)
+            {
+                _predictions.Dequeue();
+                Interlocked.Increment(ref _overflowed);
+            }
+
+            _predictions.Enqueue(request);
+        }
+
+        _wake.Release();
+    }
+
+    /// <summary>Queues a job behind the ones already waiting; it runs in the gaps between predictions.</summary>
+    public Task<T> Enqueue<T>(DeviceJob<T> job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        lock (_gate)
+        {
+            _jobs.Enqueue(job);
+        }
+
+        _wake.Release();
+        return job.Completion;
+    }
+
+    /// <summary>A single device operation (load, weights, statistics), queued as a one-step job.</summary>
+    public Task<T> RunAsync<T>(Func<ResilientDevice, CancellationToken, Task<T>> operation) => Enqueue(new SingleStepJob<T>(operation));
+
+    /// <summary>The owner loop: runs until cancelled; jobs still queued then fail with the cancellation.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (TryTakePrediction(out var request))
+                {
+                    await ServeAsync(request, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (_current is null)
+                {
+                    lock (_gate)
+                    {
+                        _jobs.TryDequeue(out _current);
+                    }
+                }
+
+                if (_current is not null)
+                {
+                    await StepAsync(_current, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            var stopped = new OperationCanceledException("the session's device owner stopped", cancellationToken);
+            _current?.Fail(stopped);
+            _current = null;
+            lock (_gate)
+            {
+                while (_jobs.TryDequeue(out var job))
+                {
+                    job.Fail(stopped);
+                }
+            }
+        }
+    }
+
+    public void Dispose() => _wake.Dispose();
+
+    private bool TryTakePrediction(out PredictionRequest request)
+    {
+        lock (_gate)
+        {
+            return _predictions.TryDequeue(out request);
+        }
+    }
+
+    private async Task ServeAsync(PredictionRequest request, CancellationToken ct)
+    {
+        if (_options.Clock() - request.ArrivedAt > _options.DeadlineSeconds)
+        {
+            Interlocked.Increment(ref _expired);
+            return;
+        }
+
+        try
+        {
+            await _device.SessionAsync(ct).ConfigureAwait(false);
+            if (_device.Generation != _ringGeneration)
+            {
+                Input.DeviceRingLost(); // a new connection: the device's ring is empty
+                _ringGeneration = _device.Generation;
+            }
+
+            var values = Input.TakeUnsent(request.EndSample, _scratch);
+            if (values < 0)
+            {
+                Interlocked.Increment(ref _expired);
+                return;
+            }
+
+            var start = _options.Clock();
+            var reply = await _device.PredictAsync(_scratch.AsMemory(0, values), Input.Rows, _options.Format, _options.Standardise, ct).ConfigureAwait(false);
+            var end = _options.Clock();
+            Interlocked.Increment(ref _served);
+            _publish(new ServedPrediction(request, reply, end - start, end));
+        }
+        catch (DeviceException)
+        {
+            // Lost with the device, or refused (then the ring's state is unknown): send a whole window next time.
+            Input.DeviceRingLost();
+            Interlocked.Increment(ref _failed);
+        }
+    }
+
+    private async Task StepAsync(DeviceJob job, CancellationToken ct)
+    {
+        try
+        {
+            if (await job.StepAsync(_device, ct).ConfigureAwait(false))
+            {
+                job.Finish();
+                _current = null;
+            }
+
+            _jobRetries = 0;
+        }
+        catch (DeviceLostException e)
+        {
+            job.DeviceLost();
+            if (++_jobRetries > _options.MaxJobRetries)
+            {
+                job.Fail(e);
+                _current = null;
+                _jobRetries = 0;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // a job's failure belongs to whoever awaits it; the owner goes on serving predictions
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            job.Fail(e);
+            _current = null;
+            _jobRetries = 0;
+        }
+    }
+}
