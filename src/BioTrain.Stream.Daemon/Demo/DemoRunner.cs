@@ -202,11 +202,10 @@ public static class DemoRunner
                 var replayReport = await replay.ConfigureAwait(false);
                 var process = Process.GetCurrentProcess();
                 var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(replayReport.ElapsedSeconds, 1e-9) * 100;
-                // After calibration only: windows queued during training wait for the device by design.
-                var host = running.RecentLatencies.Where(l => l.Total < 0.5).Select(l => l.Total - l.Device).ToList();
+                var host = running.RecentLatencies.Select(l => l.Host).ToList();
                 var status = running.Status;
-                var stats = running.Device is { } d ? await d.GetStatsAsync(cancellationToken).ConfigureAwait(false) : null;
-                var calibrated = running.Device is { } dev ? (await dev.ReadWeightsAsync(cancellationToken).ConfigureAwait(false)).Bytes : default;
+                var stats = running.Device is { } d ? await d.RunAsync((r, c) => r.GetStatsAsync(c)).ConfigureAwait(false) : null;
+                var calibrated = running.Device is { } dev ? (await dev.RunAsync((r, c) => r.ReadWeightsAsync(c)).ConfigureAwait(false)).Bytes : default;
                 var online = watch.Score(calibratedAt, split.CalibrationTrials, split.CalibrationTrials + split.TestTrials, session.Pipeline.WindowSeconds, 0.5, 3.0);
                 var latencies = watch.Latencies();
                 var counters = running.Counters;
@@ -272,7 +271,7 @@ public static class DemoRunner
         Pipeline = new PipelineOptions
         {
             BandPassHz = [4, 40], NotchHz = 50, WindowSeconds = 1.5, StrideSeconds = 0.25,
-            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = "running", NormalizeSeconds = 20,
+            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = NormalizeMode.Running, NormalizeSeconds = 20,
         },
         Device = options.Device,
         Model = new ModelOptions { Name = "mi-bminet" },
@@ -280,7 +279,7 @@ public static class DemoRunner
         {
             TrialsPerClass = options.CalibrationTrialsPerClass,
             Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30),
-            BatchSize = 8, Optimizer = "adam", LearningRate = 0.002, Scope = "full", Norm = "group",
+            BatchSize = 8, Optimizer = TrainingOptimizer.Adam, LearningRate = 0.002, Scope = TrainingScope.Full, Norm = NormLayers.Group,
             HoldOutFraction = 0, // scored afterwards on the trials that follow calibration
         },
         Adaptation = new AdaptationOptions { Enabled = false },
