@@ -38,10 +38,11 @@ public readonly record struct PredictionRequest(long EndSample, double Timestamp
 public sealed record ServedPrediction(PredictionRequest Request, PredictionReply Reply, double DeviceSeconds, double CompletedAt);
 
 /// <summary>
-/// The one owner of a session's device. It serves predictions first and runs jobs (training,
-/// evaluation, weights) in the gaps, one device request at a time, so a due prediction waits for at
-/// most one request: with the interleaving of SPEC.md 3.15, a training batch goes on around it. A
-/// prediction older than its deadline is dropped, never served stale. Nothing else talks to the device.
+/// The one owner of a session's device. It serves the predictions that are due first and then one
+/// request of the current job (training, evaluation, weights), so a due prediction waits for at most
+/// one request and a job still progresses under any load of predictions: with the interleaving of
+/// SPEC.md 3.15, a training batch goes on around them. A prediction older than its deadline is
+/// dropped, never served stale. Nothing else talks to the device.
 /// </summary>
 public sealed class SessionDevice : IDisposable
 {
@@ -72,6 +73,9 @@ public sealed class SessionDevice : IDisposable
     }
 
     public ResilientDevice Device => _device;
+
+    /// <summary>Raised on the owner's thread when a prediction failed on the device (lost with it, or refused).</summary>
+    public event Action<PredictionRequest, DeviceException>? PredictionFailed;
 
     public InputMirror Input { get; }
 
@@ -126,10 +130,12 @@ public sealed class SessionDevice : IDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (TryTakePrediction(out var request))
+                // Every prediction due now first; then one request of the current job, so a job
+                // progresses even when predictions keep coming faster than the device answers them.
+                var due = PendingPredictions();
+                for (var i = 0; i < due && TryTakePrediction(out var request); i++)
                 {
                     await ServeAsync(request, cancellationToken).ConfigureAwait(false);
-                    continue;
                 }
 
                 if (_current is null)
@@ -143,10 +149,11 @@ public sealed class SessionDevice : IDisposable
                 if (_current is not null)
                 {
                     await StepAsync(_current, cancellationToken).ConfigureAwait(false);
-                    continue;
                 }
-
-                await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+                else if (due == 0)
+                {
+                    await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -168,6 +175,14 @@ public sealed class SessionDevice : IDisposable
     }
 
     public void Dispose() => _wake.Dispose();
+
+    private int PendingPredictions()
+    {
+        lock (_gate)
+        {
+            return _predictions.Count;
+        }
+    }
 
     private bool TryTakePrediction(out PredictionRequest request)
     {
@@ -207,11 +222,12 @@ public sealed class SessionDevice : IDisposable
             Interlocked.Increment(ref _served);
             _publish(new ServedPrediction(request, reply, end - start, end));
         }
-        catch (DeviceException)
+        catch (DeviceException e)
         {
             // Lost with the device, or refused (then the ring's state is unknown): send a whole window next time.
             Input.DeviceRingLost();
             Interlocked.Increment(ref _failed);
+            PredictionFailed?.Invoke(request, e);
         }
     }
 
