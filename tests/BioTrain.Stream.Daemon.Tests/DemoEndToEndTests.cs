@@ -1,4 +1,4 @@
-using BioTrain.Stream.Daemon.Demo;
+using BioTrain.Stream.Scenarios.Demo;
 using Xunit.Abstractions;
 
 namespace BioTrain.Stream.Daemon.Tests;

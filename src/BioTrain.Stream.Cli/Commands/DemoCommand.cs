@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using BioTrain.Stream.Daemon.Demo;
+using BioTrain.Stream.Scenarios.Demo;
 
 namespace BioTrain.Stream.Cli.Commands;
 
@@ -52,7 +52,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static string FindReplayData()
+    internal static string FindReplayData()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

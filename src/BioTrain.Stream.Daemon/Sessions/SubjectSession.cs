@@ -75,6 +75,15 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     /// <summary>The device's owner, once the streams are open.</summary>
     public SessionDevice? Device => _device;
 
+    /// <summary>The model's plan on the device, once loaded.</summary>
+    public Device.Protocol.Messages.ModelPlan? Plan { get; private set; }
+
+    /// <summary>What the device did for this session: training and predictions, samples, MACs, instructions.</summary>
+    public DeviceWorkTally Work { get; } = new();
+
+    /// <summary>Raised once per change of state, in order (on the thread that caused it).</summary>
+    public event Action<SessionState>? StateChanged;
+
     /// <summary>The last 4096 predictions' latencies, oldest first.</summary>
     public IReadOnlyList<PredictionLatency> RecentLatencies
     {
@@ -149,6 +158,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             var owner = device.RunAsync(ct);
 
             var modelPlan = await device.RunAsync((d, c) => d.LoadModelAsync(_model, _options.Calibration.TrainingConfig(), c)).ConfigureAwait(false);
+            Plan = modelPlan;
             _metrics.DevicePeakMemory.Set(modelPlan.PeakBytes + modelPlan.RingBytes);
             _metrics.DeviceUp.Set(1);
             var restored = await RestoreOrStartAsync(device, ct).ConfigureAwait(false);
@@ -174,7 +184,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 _controller.BeginUncalibrated();
             }
 
-            var rounds = new TrainingRounds(_options, device, _controller, _metrics, PersistAsync, _logger);
+            var rounds = new TrainingRounds(_options, device, _controller, _metrics, Work, PersistAsync, _logger);
             var tasks = new[] { owner, signal.RunAsync(ct), cues.RunAsync(ct), rounds.RunAsync(ct), MetricsLoopAsync(data, signal, stream, ct) };
             await Task.WhenAny(tasks).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
@@ -290,6 +300,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         _metrics.EndToEndLatency.Observe(latency);
         _metrics.PipelineLatency.Observe(host);
         _metrics.DeviceWork(reply.Instructions, reply.EstimatedEnergyMicrojoules, reply.EstimatedCycles);
+        Work.Predicted(reply);
         if (!double.IsNaN(_lastPublished))
         {
             _metrics.PredictionGap.Set(now - _lastPublished);
@@ -304,7 +315,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 _latencies.Dequeue();
             }
 
-            _latencies.Enqueue(new PredictionLatency(now, latency, host, served.DeviceSeconds));
+            _latencies.Enqueue(new PredictionLatency(now, latency, host, served.DeviceSeconds, served.LinkBytes));
         }
     }
 
@@ -385,6 +396,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     {
         _metrics.State(state);
         LogState(state);
+        StateChanged?.Invoke(state);
     }
 
     private void Beat() => Interlocked.Exchange(ref _heartbeat, DateTimeOffset.UtcNow.UtcTicks);
@@ -407,5 +419,9 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private partial void LogFailed(string error);
 }
 
-/// <summary>One prediction's latencies in seconds: end to end (last sample's timestamp to publication), the host's part (arrival to publication, less the device), the device request.</summary>
-public readonly record struct PredictionLatency(double PublishedAt, double EndToEnd, double Host, double Device);
+/// <summary>
+/// One prediction's figures: when it was published (LSL clock), its latencies in seconds (end to end:
+/// last sample's timestamp to publication; host: the sample's arrival to publication, less the
+/// device request), and the frame bytes it cost on the device link.
+/// </summary>
+public readonly record struct PredictionLatency(double PublishedAt, double EndToEnd, double Host, double Device, long LinkBytes);

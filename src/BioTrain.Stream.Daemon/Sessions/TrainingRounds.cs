@@ -17,15 +17,17 @@ internal sealed partial class TrainingRounds
     private readonly SessionDevice _device;
     private readonly CalibrationController _controller;
     private readonly SessionMetrics _metrics;
+    private readonly DeviceWorkTally _work;
     private readonly Func<CancellationToken, Task> _persist;
     private readonly ILogger _logger;
 
-    public TrainingRounds(SessionOptions options, SessionDevice device, CalibrationController controller, SessionMetrics metrics, Func<CancellationToken, Task> persist, ILogger logger)
+    public TrainingRounds(SessionOptions options, SessionDevice device, CalibrationController controller, SessionMetrics metrics, DeviceWorkTally work, Func<CancellationToken, Task> persist, ILogger logger)
     {
         _options = options;
         _device = device;
         _controller = controller;
         _metrics = metrics;
+        _work = work;
         _persist = persist;
         _logger = logger;
     }
@@ -111,7 +113,9 @@ internal sealed partial class TrainingRounds
         {
             _metrics.Batch(result);
             _metrics.TrainingSamples.Inc(result.Count);
+            _work.Trained(result);
         })).ConfigureAwait(false);
+        _work.SampleTime(round.SampleSeconds);
         if (round.Seconds > 0)
         {
             _metrics.TrainingRate.Set(round.Samples / round.Seconds);

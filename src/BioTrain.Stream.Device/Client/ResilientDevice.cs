@@ -82,20 +82,14 @@ public sealed class ResilientDevice : IAsyncDisposable
     public Task<SampleAck> SendSampleAsync(OpenBatch batch, int index, LabelledSample sample, CancellationToken cancellationToken) =>
         RunAsync(s => s.SendSampleAsync(batch, index, sample, cancellationToken), cancellationToken);
 
-    /// <summary>BATCH_END; after a training batch the weights are read back as the checkpoint (see <see cref="CheckpointEveryBatch"/>).</summary>
+    /// <summary>BATCH_END. A step-by-step trainer reads the checkpoint itself afterwards (<see cref="CheckpointAsync"/>), as a step of its own.</summary>
     public Task<BatchResult> EndBatchAsync(OpenBatch batch, CancellationToken cancellationToken) =>
-        RunAsync(
-            async s =>
-            {
-                var result = await s.EndBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-                if (CheckpointEveryBatch && batch.Mode == BatchMode.Train)
-                {
-                    _checkpoint = await s.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
-                }
+        RunAsync(s => s.EndBatchAsync(batch, cancellationToken), cancellationToken);
 
-                return result;
-            },
-            cancellationToken);
+    /// <summary>Reads the weights back as the checkpoint a restore writes (when <see cref="CheckpointEveryBatch"/>).</summary>
+    public Task CheckpointAsync(CancellationToken cancellationToken) => CheckpointEveryBatch
+        ? RunAsync(async s => _checkpoint = await s.ReadWeightsAsync(cancellationToken).ConfigureAwait(false), cancellationToken)
+        : Task.CompletedTask;
 
     /// <summary>Appends to the input ring (SPEC.md 3.14). A restored device starts with an empty ring: see <see cref="Generation"/>.</summary>
     public Task<RingState> AppendSamplesAsync(ReadOnlyMemory<float> samples, int rows, SampleFormat format, CancellationToken cancellationToken) =>

@@ -34,8 +34,11 @@ public sealed record SessionDeviceOptions
 /// <param name="ArrivedAt">When that sample arrived on this host, on the options' clock.</param>
 public readonly record struct PredictionRequest(long EndSample, double Timestamp, double ArrivedAt);
 
-/// <summary>A prediction served: the device's answer, the time the device took, and when it was back here.</summary>
-public sealed record ServedPrediction(PredictionRequest Request, PredictionReply Reply, double DeviceSeconds, double CompletedAt);
+/// <summary>
+/// A prediction served: the device's answer, the time the device took, when it was back here, and
+/// the frame bytes it cost on the link both ways (the new samples, the request and the answer).
+/// </summary>
+public sealed record ServedPrediction(PredictionRequest Request, PredictionReply Reply, double DeviceSeconds, double CompletedAt, long LinkBytes);
 
 /// <summary>
 /// The one owner of a session's device. It serves the predictions that are due first and then one
@@ -216,11 +219,14 @@ public sealed class SessionDevice : IDisposable
                 return;
             }
 
+            var link = _device.Connection?.Client.Counters;
+            var bytesBefore = link is null ? 0 : link.BytesSent + link.BytesReceived;
             var start = _options.Clock();
             var reply = await _device.PredictAsync(_scratch.AsMemory(0, values), Input.Rows, _options.Format, _options.Standardise, ct).ConfigureAwait(false);
             var end = _options.Clock();
+            var bytes = link is null ? 0 : link.BytesSent + link.BytesReceived - bytesBefore;
             Interlocked.Increment(ref _served);
-            _publish(new ServedPrediction(request, reply, end - start, end));
+            _publish(new ServedPrediction(request, reply, end - start, end, bytes));
         }
         catch (DeviceException e)
         {

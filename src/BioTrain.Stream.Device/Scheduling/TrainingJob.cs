@@ -4,12 +4,16 @@ using BioTrain.Stream.Device.Protocol.Messages;
 
 namespace BioTrain.Stream.Device.Scheduling;
 
-/// <summary>What one training round did. Energy is a GAP9 estimate (model E1), not a measurement.</summary>
-public sealed record TrainRound(int Samples, int Batches, double Seconds, double FinalLoss, ulong Instructions, double EstimatedEnergyJoules);
+/// <summary>
+/// What one training round did. <see cref="SampleSeconds"/> is the time the SAMPLE requests took (the
+/// device's forward and backward passes and the link), without the gaps in which predictions were
+/// served. Energy is a GAP9 estimate (model E1), not a measurement.
+/// </summary>
+public sealed record TrainRound(int Samples, int Batches, double Seconds, double SampleSeconds, double FinalLoss, ulong Instructions, double EstimatedEnergyJoules);
 
 /// <summary>
 /// Epochs of shuffled batches (<see cref="ShuffledBatches"/>), sent request by request: BATCH_BEGIN,
-/// each SAMPLE, BATCH_END. Between any two of them the device may serve predictions. A batch that was
+/// each SAMPLE, BATCH_END, the checkpoint read. Between any two of them the device may serve predictions. A batch that was
 /// open when the device was lost starts again from its first sample (the device was restored to the
 /// weights of the last finished batch).
 /// </summary>
@@ -26,6 +30,8 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
     private double _loss = double.NaN;
     private ulong _instructions;
     private double _energy;
+    private double _sampleSeconds;
+    private BatchResult? _ended;
 
     public TrainingJob(IReadOnlyList<LabelledSample> samples, int epochs, int batchSize, int seed, Action<BatchResult>? onBatch = null)
     {
@@ -33,11 +39,25 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
         _onBatch = onBatch;
     }
 
-    protected override TrainRound Result => new(_samples, _batchCount, Stopwatch.GetElapsedTime(_start).TotalSeconds, _loss, _instructions, _energy);
+    protected override TrainRound Result => new(_samples, _batchCount, Stopwatch.GetElapsedTime(_start).TotalSeconds, _sampleSeconds, _loss, _instructions, _energy);
 
     public override async Task<bool> StepAsync(ResilientDevice device, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
+        if (_ended is { } ended)
+        {
+            // The weights of the step just taken, read in a request of its own: what a restore writes
+            // back. Only then is the batch done; lost before, it runs again on the restored weights.
+            await device.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+            _samples += _batch!.Length;
+            _batchCount++;
+            _loss = ended.LossMean;
+            _batch = null;
+            _open = null;
+            _ended = null;
+            return false;
+        }
+
         if (_batch is null)
         {
             if (!_batches.MoveNext())
@@ -57,24 +77,26 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
 
         if (_next < _batch.Length)
         {
+            var start = Stopwatch.GetTimestamp();
             await device.SendSampleAsync(_open, _next, _batch[_next], cancellationToken).ConfigureAwait(false);
+            _sampleSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
             _next++;
             return false;
         }
 
-        var result = await device.EndBatchAsync(_open, cancellationToken).ConfigureAwait(false);
-        _samples += _batch.Length;
-        _batchCount++;
-        _loss = result.LossMean;
-        _instructions += result.Instructions;
-        _energy += result.EstimatedEnergyMicrojoules / 1e6;
-        _onBatch?.Invoke(result);
-        _batch = null;
-        _open = null;
+        _ended = await device.EndBatchAsync(_open, cancellationToken).ConfigureAwait(false);
+        _instructions += _ended.Instructions;
+        _energy += _ended.EstimatedEnergyMicrojoules / 1e6;
+        _onBatch?.Invoke(_ended);
         return false;
     }
 
-    public override void DeviceLost() => _open = null;
+    /// <summary>The current batch starts again from BATCH_BEGIN, on the weights of the last checkpoint.</summary>
+    public override void DeviceLost()
+    {
+        _open = null;
+        _ended = null;
+    }
 }
 
 /// <summary>Evaluation batches (loss, accuracy, confusion) without changing the model, step by step like training.</summary>

@@ -1,7 +1,7 @@
 using BioTrain.Stream.Device.Client;
 using BioTrain.Stream.Recording;
 
-namespace BioTrain.Stream.Daemon.Demo;
+namespace BioTrain.Stream.Scenarios.Demo;
 
 /// <summary>
 /// Splits a recording's epochs (in cue order, <c>crops</c> per trial) as a session calibrating with

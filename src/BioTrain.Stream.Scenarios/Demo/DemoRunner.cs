@@ -15,7 +15,7 @@ using BioTrain.Stream.Models;
 using BioTrain.Stream.Recording;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace BioTrain.Stream.Daemon.Demo;
+namespace BioTrain.Stream.Scenarios.Demo;
 
 /// <summary>What <c>biotrain demo</c> runs.</summary>
 public sealed record DemoOptions
@@ -116,7 +116,7 @@ public static class DemoRunner
         try
         {
             var address = DeviceAddress.Parse(options.Device);
-            var (lsl, lslFile) = PrivateLslConfig(temp.FullName);
+            var (lsl, lslFile) = ScenarioSupport.PrivateLslConfig(temp.FullName);
             var subject = $"sub-{options.Subject:00}";
             var session = SessionFor(options, address, subject);
             var newSubjectFile = Path.Combine(options.ReplayData, "eeg-mi", subject + ".xdf");
@@ -193,7 +193,7 @@ public static class DemoRunner
                 await watch.CuesOpen.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
                 // The replay starts once any consumer is connected to each stream: the watch's cue inlet
                 // would do, and the daemon's would then miss the first cue. Wait for the session's inlets.
-                await WaitUntilListeningAsync(running, cancellationToken).ConfigureAwait(false);
+                await ScenarioSupport.WaitUntilListeningAsync(running, cancellationToken).ConfigureAwait(false);
                 var replay = replayer.RunAsync(cancellationToken);
                 var calibratedAt = await FollowAsync(options, total, running, replay, cancellationToken).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false); // the last windows
@@ -220,8 +220,8 @@ public static class DemoRunner
                     options.Device, subject, windows.Count, pretrainSeconds, split.CalibrationTrials, split.TestTrials, before, after,
                     online.Count, online.Accuracy, 1.0 / Classes.Length, status.Predictions,
                     counters.SamplesIn / seconds, counters.Windows / seconds, metrics.TrainingRate.WithLabels(session.Name).Value,
-                    Percentile(latencies, 0.5) * 1e3, Percentile(latencies, 0.99) * 1e3,
-                    Percentile(host, 0.5) * 1e3, Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
+                    ScenarioSupport.Percentile(latencies, 0.5) * 1e3, ScenarioSupport.Percentile(latencies, 0.99) * 1e3,
+                    ScenarioSupport.Percentile(host, 0.5) * 1e3, ScenarioSupport.Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
                     stats?.PeakBytes ?? 0, stats?.Instructions ?? 0,
                     metrics.DeviceEnergy.WithLabels(session.Name, "estimated").Value * 1e3,
                     total.Elapsed.TotalSeconds);
@@ -338,36 +338,6 @@ public static class DemoRunner
         return calibratedAt;
     }
 
-    private static async Task WaitUntilListeningAsync(SubjectSession session, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        while (session.Status.State is SessionState.WaitingForStreams)
-        {
-            await Task.Delay(20, timeout.Token).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A machine-only LSL configuration on a port block of its own, written for the daemon too.</summary>
-    private static (LslConfig Config, string File) PrivateLslConfig(string directory)
-    {
-        var block = 40000 + (Random.Shared.Next(0, 300) * 64);
-        var file = Path.Combine(directory, "lsl_api.cfg");
-        File.WriteAllText(file, $"[ports]\nIPv6 = disable\nMulticastPort = {block}\nBasePort = {block + 1}\nPortRange = 48\n[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n");
-        return (LslConfig.LoadFile(file), file);
-    }
-
     private static void Report(DemoOptions options, Stopwatch total, string message) =>
         options.Progress?.Report($"[{total.Elapsed.TotalSeconds,5:0.0} s] {message}");
-
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        values.Sort();
-        return values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
-    }
 }

@@ -4,7 +4,7 @@ using BioTrain.Stream.Lsl.Config;
 using BioTrain.Stream.Lsl.Discovery;
 using BioTrain.Stream.Lsl.Inlet;
 
-namespace BioTrain.Stream.Daemon.Demo;
+namespace BioTrain.Stream.Scenarios.Demo;
 
 /// <summary>
 /// A consumer of the demo's streams, as a control app would be: the predicted-class markers and the

@@ -1,0 +1,43 @@
+using BioTrain.Stream.Daemon.Sessions;
+using BioTrain.Stream.Lsl.Config;
+
+namespace BioTrain.Stream.Scenarios;
+
+/// <summary>What the scenarios share: a private LSL configuration, waiting for a session's inlets, percentiles.</summary>
+internal static class ScenarioSupport
+{
+    /// <summary>A machine-only LSL configuration on a port block of its own, written for the daemon too.</summary>
+    public static (LslConfig Config, string File) PrivateLslConfig(string directory)
+    {
+        var block = 40000 + (Random.Shared.Next(0, 300) * 64);
+        var file = Path.Combine(directory, "lsl_api.cfg");
+        File.WriteAllText(file, $"[ports]\nIPv6 = disable\nMulticastPort = {block}\nBasePort = {block + 1}\nPortRange = 48\n[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n");
+        return (LslConfig.LoadFile(file), file);
+    }
+
+    /// <summary>
+    /// A replay starts once any consumer is connected to each stream, and a watcher's inlet would do:
+    /// wait until the session's own inlets are open, so it misses no cue.
+    /// </summary>
+    public static async Task WaitUntilListeningAsync(SubjectSession session, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (session.Status.State is SessionState.WaitingForStreams)
+        {
+            await Task.Delay(20, timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The p-quantile (nearest rank) of values; NaN for none. Sorts the list.</summary>
+    public static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        values.Sort();
+        return values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
+    }
+}
