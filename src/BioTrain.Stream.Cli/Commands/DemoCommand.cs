@@ -77,6 +77,7 @@ internal static class DemoCommand
         Console.WriteLine(string.Create(inv, $"  calibration      the first {r.CalibrationTrials} trials, full fine-tuning on the device"));
         Console.WriteLine(string.Create(inv, $"  accuracy         {Pct(r.AccuracyBefore)} unadapted -> {Pct(r.AccuracyAfter)} calibrated, on the windows of the {r.TestTrials} later trials (chance {r.Chance:P0})"));
         Console.WriteLine(string.Create(inv, $"  live             {Pct(r.OnlineAccuracy)} of {r.OnlinePredictions} predictions on those trials as received over LSL ({r.Predictions} predictions in all)"));
+        Console.WriteLine(string.Create(inv, $"  live = offline   {Pct(r.LiveOfflineAgreement)} of the {r.LiveComparedWindows} windows predicted live after calibration get the same class offline (same weights, the recording's windows)"));
         Console.WriteLine(string.Create(inv, $"  throughput       {r.InputSamplesPerSecond:0} input samples/s, {r.WindowsPerSecond:0.0} windows/s, training {r.TrainingSamplesPerSecond:0} samples/s on the device"));
         Console.WriteLine(string.Create(inv, $"  latency          median {r.LatencyMedianMs:0.0} ms, p99 {r.LatencyP99Ms:0.0} ms (last input sample -> prediction received over LSL)"));
         Console.WriteLine(string.Create(inv, $"  host latency     median {r.HostLatencyMedianMs:0.0} ms, p99 {r.HostLatencyP99Ms:0.0} ms (the same, less the device's predict request)"));

@@ -39,7 +39,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private readonly VirtualDeviceOptions? _virtualDevice;
     private readonly CalibrationController _controller;
     private readonly string _sourceId;
-    private readonly Queue<PredictionLatency> _latencies = new();
+    private readonly Queue<PredictionRecord> _recent = new();
     private long _predictions;
     private double _lastPublished = double.NaN;
     private string? _inputStream;
@@ -84,14 +84,14 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     /// <summary>Raised once per change of state, in order (on the thread that caused it).</summary>
     public event Action<SessionState>? StateChanged;
 
-    /// <summary>The last 4096 predictions' latencies, oldest first.</summary>
-    public IReadOnlyList<PredictionLatency> RecentLatencies
+    /// <summary>The last 4096 predictions, oldest first.</summary>
+    public IReadOnlyList<PredictionRecord> RecentPredictions
     {
         get
         {
-            lock (_latencies)
+            lock (_recent)
             {
-                return [.. _latencies];
+                return [.. _recent];
             }
         }
     }
@@ -308,14 +308,14 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
         _lastPublished = now;
         Interlocked.Increment(ref _predictions);
-        lock (_latencies)
+        lock (_recent)
         {
-            if (_latencies.Count == LatencyHistory)
+            if (_recent.Count == LatencyHistory)
             {
-                _latencies.Dequeue();
+                _recent.Dequeue();
             }
 
-            _latencies.Enqueue(new PredictionLatency(now, latency, host, served.DeviceSeconds, served.LinkBytes));
+            _recent.Enqueue(new PredictionRecord(now, served.Request.EndSample, reply.Predicted, latency, host, served.DeviceSeconds, served.LinkBytes));
         }
     }
 
@@ -420,8 +420,9 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 }
 
 /// <summary>
-/// One prediction's figures: when it was published (LSL clock), its latencies in seconds (end to end:
-/// last sample's timestamp to publication; host: the sample's arrival to publication, less the
-/// device request), and the frame bytes it cost on the device link.
+/// One published prediction: when (LSL clock), for which window (the input sample it ends with,
+/// counted from the session's first), the class, its latencies in seconds (end to end: last
+/// sample's timestamp to publication; host: the sample's arrival to publication, less the device
+/// request; device), and the frame bytes it cost on the device link.
 /// </summary>
-public readonly record struct PredictionLatency(double PublishedAt, double EndToEnd, double Host, double Device, long LinkBytes);
+public readonly record struct PredictionRecord(double PublishedAt, long EndSample, int Predicted, double EndToEnd, double Host, double Device, long LinkBytes);

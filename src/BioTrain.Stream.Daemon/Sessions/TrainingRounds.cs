@@ -114,7 +114,7 @@ internal sealed partial class TrainingRounds
             _metrics.Batch(result);
             _metrics.TrainingSamples.Inc(result.Count);
             _work.Trained(result);
-        })).ConfigureAwait(false);
+        }, wholeBatches: _options.Calibration.Norm == NormLayers.Batch)).ConfigureAwait(false);
         _work.SampleTime(round.SampleSeconds);
         if (round.Seconds > 0)
         {

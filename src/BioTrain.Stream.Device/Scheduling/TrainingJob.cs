@@ -33,11 +33,18 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
     private double _sampleSeconds;
     private BatchResult? _ended;
 
-    public TrainingJob(IReadOnlyList<LabelledSample> samples, int epochs, int batchSize, int seed, Action<BatchResult>? onBatch = null)
+    /// <param name="wholeBatches">
+    /// Send each batch in one step, predictions only between batches: for batch norm on batch
+    /// statistics, whose staged samples a PREDICT may not come between (the device answers BUSY).
+    /// </param>
+    public TrainingJob(IReadOnlyList<LabelledSample> samples, int epochs, int batchSize, int seed, Action<BatchResult>? onBatch = null, bool wholeBatches = false)
     {
         _batches = ShuffledBatches.Of(samples, epochs, batchSize, seed).GetEnumerator();
         _onBatch = onBatch;
+        _wholeBatches = wholeBatches;
     }
+
+    private readonly bool _wholeBatches;
 
     protected override TrainRound Result => new(_samples, _batchCount, Stopwatch.GetElapsedTime(_start).TotalSeconds, _sampleSeconds, _loss, _instructions, _energy);
 
@@ -72,16 +79,22 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
         {
             _open = await device.BeginBatchAsync(BatchMode.Train, _batch.Length, cancellationToken).ConfigureAwait(false);
             _next = 0;
-            return false;
+            if (!_wholeBatches)
+            {
+                return false;
+            }
         }
 
-        if (_next < _batch.Length)
+        while (_next < _batch.Length)
         {
             var start = Stopwatch.GetTimestamp();
             await device.SendSampleAsync(_open, _next, _batch[_next], cancellationToken).ConfigureAwait(false);
             _sampleSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
             _next++;
-            return false;
+            if (!_wholeBatches)
+            {
+                return false;
+            }
         }
 
         _ended = await device.EndBatchAsync(_open, cancellationToken).ConfigureAwait(false);

@@ -96,6 +96,8 @@ public sealed record DemoReport(
     uint DevicePeakBytes,
     ulong DeviceInstructions,
     double EstimatedEnergyMillijoules,
+    int LiveComparedWindows,
+    double LiveOfflineAgreement,
     double TotalSeconds);
 
 /// <summary>
@@ -202,12 +204,13 @@ public static class DemoRunner
                 var replayReport = await replay.ConfigureAwait(false);
                 var process = Process.GetCurrentProcess();
                 var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(replayReport.ElapsedSeconds, 1e-9) * 100;
-                var host = running.RecentLatencies.Select(l => l.Host).ToList();
+                var host = running.RecentPredictions.Select(l => l.Host).ToList();
                 var status = running.Status;
                 var stats = running.Device is { } d ? await d.RunAsync((r, c) => r.GetStatsAsync(c)).ConfigureAwait(false) : null;
                 var calibrated = running.Device is { } dev ? (await dev.RunAsync((r, c) => r.ReadWeightsAsync(c)).ConfigureAwait(false)).Bytes : default;
                 var online = watch.Score(calibratedAt, split.CalibrationTrials, split.CalibrationTrials + split.TestTrials, session.Pipeline.WindowSeconds, 0.5, 3.0);
                 var latencies = watch.Latencies();
+                var live = running.RecentPredictions.Where(p => p.PublishedAt > calibratedAt).ToList();
                 var counters = running.Counters;
                 var seconds = Math.Max(replayReport.ElapsedSeconds, 1e-9);
                 await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -216,6 +219,7 @@ public static class DemoRunner
                 Report(options, total, $"scoring unadapted and calibrated weights on the {split.TestTrials} trials after calibration");
                 var before = await ScoreAsync(model, await File.ReadAllBytesAsync(pretrained, cancellationToken).ConfigureAwait(false), split.Test, cancellationToken).ConfigureAwait(false);
                 var after = calibrated.IsEmpty ? double.NaN : await ScoreAsync(model, calibrated, split.Test, cancellationToken).ConfigureAwait(false);
+                var agreement = calibrated.IsEmpty ? double.NaN : await AgreementAsync(model, calibrated, newSubjectFile, session, live, cancellationToken).ConfigureAwait(false);
                 report = new DemoReport(
                     options.Device, subject, windows.Count, pretrainSeconds, split.CalibrationTrials, split.TestTrials, before, after,
                     online.Count, online.Accuracy, 1.0 / Classes.Length, status.Predictions,
@@ -224,6 +228,7 @@ public static class DemoRunner
                     ScenarioSupport.Percentile(host, 0.5) * 1e3, ScenarioSupport.Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
                     stats?.PeakBytes ?? 0, stats?.Instructions ?? 0,
                     metrics.DeviceEnergy.WithLabels(session.Name, "estimated").Value * 1e3,
+                    live.Count, agreement,
                     total.Elapsed.TotalSeconds);
             }
 
@@ -239,6 +244,34 @@ public static class DemoRunner
             {
             }
         }
+    }
+
+    /// <summary>
+    /// Share of the windows predicted live after calibration that the calibrated weights, run offline
+    /// on the recording's own windows (cut by the session's pipeline, matched by the sample they end
+    /// with), give the same class for: 1 when the live path adds nothing and loses nothing.
+    /// </summary>
+    private static async Task<double> AgreementAsync(byte[] model, ReadOnlyMemory<byte> weights, string recording, SessionOptions session, List<PredictionRecord> live, CancellationToken ct)
+    {
+        var (_, windows) = await RecordingEpochs.InferenceWindowsFromXdfAsync(recording, session, ct).ConfigureAwait(false);
+        var byEnd = windows.ToDictionary(w => w.EndSample, w => w.Values);
+        var matched = live.Where(p => byEnd.ContainsKey(p.EndSample)).ToList();
+        if (matched.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
+        var device = new DeviceSession(connection.Client);
+        await device.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
+        await device.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
+        var offline = new List<Prediction>(matched.Count);
+        foreach (var chunk in matched.Chunk(64))
+        {
+            await device.RunBatchAsync(BatchMode.Predict, [.. chunk.Select(p => new LabelledSample(byEnd[p.EndSample], 0))], offline, ct).ConfigureAwait(false);
+        }
+
+        return matched.Zip(offline).Count(x => x.First.Predicted == x.Second.PredictedClass) / (double)matched.Count;
     }
 
     /// <summary>Accuracy of a model with the given weights on labelled windows (native virtual device).</summary>

@@ -174,9 +174,9 @@ public static class RealtimeBenchmark
         bool AdaptingWithin(double from, double to) =>
             Adapting(StateAt(from)) || timeline.Any(s => s.At > from && s.At <= to && Adapting(s.State));
 
-        var predictions = running.RecentLatencies.Where(p => p.PublishedAt >= started && p.PublishedAt <= ended).ToList();
-        var idle = new List<PredictionLatency>();
-        var adapting = new List<PredictionLatency>();
+        var predictions = running.RecentPredictions.Where(p => p.PublishedAt >= started && p.PublishedAt <= ended).ToList();
+        var idle = new List<PredictionRecord>();
+        var adapting = new List<PredictionRecord>();
         double idleGap = 0, adaptingGap = 0;
         for (var i = 0; i < predictions.Count; i++)
         {
@@ -236,7 +236,7 @@ public static class RealtimeBenchmark
             total.Elapsed.TotalSeconds);
     }
 
-    private static PeriodFigures Figures(List<PredictionLatency> predictions, double seconds, double maxGap, double trainingRate) => new(
+    private static PeriodFigures Figures(List<PredictionRecord> predictions, double seconds, double maxGap, double trainingRate) => new(
         predictions.Count,
         seconds,
         Percentiles.Of(predictions.Select(p => p.Host)),
