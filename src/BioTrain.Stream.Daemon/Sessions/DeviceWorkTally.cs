@@ -1,4 +1,5 @@
 using BioTrain.Stream.Device.Protocol.Messages;
+using BioTrain.Stream.Device.Scheduling;
 
 namespace BioTrain.Stream.Daemon.Sessions;
 
@@ -12,6 +13,7 @@ public sealed class DeviceWorkTally
     private long _predictionMacs;
     private long _predictionInstructions;
     private long _trainingSampleTicks;
+    private long _longestSampleTicks;
 
     public long TrainingSamples => Interlocked.Read(ref _trainingSamples);
 
@@ -43,7 +45,19 @@ public sealed class DeviceWorkTally
         Interlocked.Add(ref _trainingInstructions, (long)result.Instructions);
     }
 
-    public void SampleTime(double seconds) => Interlocked.Add(ref _trainingSampleTicks, TimeSpan.FromSeconds(seconds).Ticks);
+    /// <summary>The longest training sample (its SAMPLE requests) so far.</summary>
+    public TimeSpan LongestTrainingSample => TimeSpan.FromTicks(Interlocked.Read(ref _longestSampleTicks));
+
+    public void SampleTime(TrainRound round)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        Interlocked.Add(ref _trainingSampleTicks, TimeSpan.FromSeconds(round.SampleSeconds).Ticks);
+        var longest = TimeSpan.FromSeconds(round.LongestSampleSeconds).Ticks;
+        long seen;
+        while (longest > (seen = Interlocked.Read(ref _longestSampleTicks)) && Interlocked.CompareExchange(ref _longestSampleTicks, longest, seen) != seen)
+        {
+        }
+    }
 
     public void Predicted(PredictionReply reply)
     {

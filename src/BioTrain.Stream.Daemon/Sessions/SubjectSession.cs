@@ -101,7 +101,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         get
         {
             var c = _controller.Snapshot;
-            var dropped = _device is { } d ? d.PredictionsExpired + d.PredictionsOverflowed + d.PredictionsFailed : 0;
+            var dropped = _device is { } d ? d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed : 0;
             return new SessionStatus(
                 Name, _options.Subject, _ended ?? c.State, _options.Device, _inputStream, c.TrialsPerClass, _options.Calibration.TrialsPerClass, c.Calibrated,
                 c.AccuracyBefore, c.Accuracy, c.Restored, c.AdaptationRounds, Interlocked.Read(ref _predictions), dropped,
@@ -354,7 +354,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 {
                     Advance(_metrics.DeviceRestores, device.Device.Restores, ref lastRestores);
                     Advance(_metrics.DroppedForDeadline, device.PredictionsExpired, ref lastExpired);
-                    Advance(_metrics.DroppedForOverflow, device.PredictionsOverflowed, ref lastOverflowed);
+                    Advance(_metrics.DroppedForOverflow, device.PredictionsOverflowed + device.PredictionsUnavailable, ref lastOverflowed);
                     Advance(_metrics.DroppedOnDevice, device.PredictionsFailed, ref lastFailed);
                     if (device.Device.Connection?.Client.Counters is { } link)
                     {

@@ -115,7 +115,7 @@ internal sealed partial class TrainingRounds
             _metrics.TrainingSamples.Inc(result.Count);
             _work.Trained(result);
         }, wholeBatches: _options.Calibration.Norm == NormLayers.Batch)).ConfigureAwait(false);
-        _work.SampleTime(round.SampleSeconds);
+        _work.SampleTime(round);
         if (round.Seconds > 0)
         {
             _metrics.TrainingRate.Set(round.Samples / round.Seconds);

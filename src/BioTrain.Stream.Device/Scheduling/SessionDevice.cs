@@ -62,6 +62,7 @@ public sealed class SessionDevice : IDisposable
     private int _ringGeneration = -1;
     private long _served;
     private long _expired;
+    private long _unavailable;
     private long _overflowed;
     private long _failed;
 
@@ -86,6 +87,12 @@ public sealed class SessionDevice : IDisposable
 
     /// <summary>Dropped for their deadline (the device was busy with one request for too long, or lost).</summary>
     public long PredictionsExpired => Interlocked.Read(ref _expired);
+
+    /// <summary>
+    /// Dropped because their window could not be made any more: its new samples were overwritten on
+    /// the host (the device fell more than a window behind) or the device's ring had moved past it.
+    /// </summary>
+    public long PredictionsUnavailable => Interlocked.Read(ref _unavailable);
 
     /// <summary>Dropped because <see cref="SessionDeviceOptions.MaxPending"/> were already waiting.</summary>
     public long PredictionsOverflowed => Interlocked.Read(ref _overflowed);
@@ -215,7 +222,7 @@ public sealed class SessionDevice : IDisposable
             var values = Input.TakeUnsent(request.EndSample, _scratch);
             if (values < 0)
             {
-                Interlocked.Increment(ref _expired);
+                Interlocked.Increment(ref _unavailable);
                 return;
             }
 

@@ -9,7 +9,7 @@ namespace BioTrain.Stream.Device.Scheduling;
 /// device's forward and backward passes and the link), without the gaps in which predictions were
 /// served. Energy is a GAP9 estimate (model E1), not a measurement.
 /// </summary>
-public sealed record TrainRound(int Samples, int Batches, double Seconds, double SampleSeconds, double FinalLoss, ulong Instructions, double EstimatedEnergyJoules);
+public sealed record TrainRound(int Samples, int Batches, double Seconds, double SampleSeconds, double LongestSampleSeconds, double FinalLoss, ulong Instructions, double EstimatedEnergyJoules);
 
 /// <summary>
 /// Epochs of shuffled batches (<see cref="ShuffledBatches"/>), sent request by request: BATCH_BEGIN,
@@ -31,6 +31,7 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
     private ulong _instructions;
     private double _energy;
     private double _sampleSeconds;
+    private double _longestSample;
     private BatchResult? _ended;
 
     /// <param name="wholeBatches">
@@ -46,7 +47,7 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
 
     private readonly bool _wholeBatches;
 
-    protected override TrainRound Result => new(_samples, _batchCount, Stopwatch.GetElapsedTime(_start).TotalSeconds, _sampleSeconds, _loss, _instructions, _energy);
+    protected override TrainRound Result => new(_samples, _batchCount, Stopwatch.GetElapsedTime(_start).TotalSeconds, _sampleSeconds, _longestSample, _loss, _instructions, _energy);
 
     public override async Task<bool> StepAsync(ResilientDevice device, CancellationToken cancellationToken)
     {
@@ -89,7 +90,9 @@ public sealed class TrainingJob : DeviceJob<TrainRound>
         {
             var start = Stopwatch.GetTimestamp();
             await device.SendSampleAsync(_open, _next, _batch[_next], cancellationToken).ConfigureAwait(false);
-            _sampleSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var took = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            _sampleSeconds += took;
+            _longestSample = Math.Max(_longestSample, took);
             _next++;
             if (!_wholeBatches)
             {

@@ -44,8 +44,9 @@ public sealed record PeriodFigures(
 
 /// <summary>
 /// The longest gap the device's own timing allows while adapting: one stride, one training sample
-/// and one prediction. Measured: from the device requests' round trips; GAP9: model E1 of SPEC.md
-/// section 8 (an estimate, 370 MHz, from the MACs the device counted).
+/// and one prediction. Measured: the longest training sample and prediction of the run (their
+/// requests' round trips); GAP9: model E1 of SPEC.md section 8 (an estimate, 370 MHz, from the MACs
+/// the device counted).
 /// </summary>
 public sealed record GapBound(double TrainingSampleMs, double PredictMs, double GapMs);
 
@@ -215,8 +216,8 @@ public static class RealtimeBenchmark
         var plan = running.Plan;
         var window = (double)plan!.InputValues * 4; // a float32 window: what each prediction sent before the ring
         var stride = session.Pipeline.StrideSeconds * 1e3;
-        var sample = work.TrainingSamples > 0 ? work.TrainingSampleTime.TotalSeconds / work.TrainingSamples : double.NaN;
-        var predict = predictions.Count > 0 ? predictions.Average(p => p.Device) : double.NaN;
+        var sample = work.TrainingSamples > 0 ? work.LongestTrainingSample.TotalSeconds : double.NaN;
+        var predict = predictions.Count > 0 ? predictions.Max(p => p.Device) : double.NaN;
         var macsPerTrainingSample = work.TrainingSamples > 0 ? (double)work.TrainingMacs / work.TrainingSamples : double.NaN;
         var e1Sample = macsPerTrainingSample * 5 / 370e6 * 1e3;
         var e1Predict = plan.MacsForward * 5.0 / 370e6 * 1e3;
@@ -228,7 +229,7 @@ public static class RealtimeBenchmark
             Figures(adapting, adaptingSeconds, adaptingGap, trainingRate),
             status.AdaptationRounds,
             dev?.PredictionsExpired ?? 0,
-            (dev?.PredictionsOverflowed ?? 0) + (dev?.PredictionsFailed ?? 0),
+            (dev?.PredictionsUnavailable ?? 0) + (dev?.PredictionsOverflowed ?? 0) + (dev?.PredictionsFailed ?? 0),
             predictions.Count == 0 ? double.NaN : predictions.Average(p => (double)p.LinkBytes),
             window,
             new GapBound(sample * 1e3, predict * 1e3, stride + ((sample + predict) * 1e3)),
