@@ -26,15 +26,17 @@ public class InputMirrorTests
     }
 
     [Fact]
-    public void Requests_in_order_from_one_chunk_each_send_their_part()
+    public void Requests_from_one_chunk_each_send_their_part_while_their_samples_are_held()
     {
-        var mirror = new InputMirror(2, 4);
+        var mirror = new InputMirror(2, 4); // holds 8 samples
         var buffer = new float[8];
-        mirror.Append(Samples(0, 7)); // windows end at 4, 5 (stride 1) within one chunk
-        Assert.Equal(-1, mirror.TakeUnsent(4, buffer)); // [0, 4): sample 0..2 are gone (7 - 4 = 3 kept before)
-        Assert.Equal(8, mirror.TakeUnsent(7, buffer));
-        Assert.Equal(Samples(3, 4), buffer);
-        Assert.Equal(-1, mirror.TakeUnsent(6, buffer)); // already passed on the device
+        mirror.Append(Samples(0, 10)); // windows end at 4, 6 and 9 within one chunk
+        Assert.Equal(-1, mirror.TakeUnsent(4, buffer)); // [0, 4): samples 0 and 1 are gone
+        Assert.Equal(8, mirror.TakeUnsent(6, buffer));
+        Assert.Equal(Samples(2, 4), buffer);
+        Assert.Equal(6, mirror.TakeUnsent(9, buffer));
+        Assert.Equal(Samples(6, 3), buffer[..6]);
+        Assert.Equal(-1, mirror.TakeUnsent(8, buffer)); // already passed on the device
     }
 
     [Fact]
@@ -44,10 +46,10 @@ public class InputMirrorTests
         var buffer = new float[8];
         mirror.Append(Samples(0, 4));
         Assert.Equal(8, mirror.TakeUnsent(4, buffer));
-        mirror.Append(Samples(4, 10));
-        Assert.Equal(8, mirror.TakeUnsent(14, buffer));
-        Assert.Equal(Samples(10, 4), buffer);
-        Assert.Equal(6, mirror.Skipped);
+        mirror.Append(Samples(4, 12));
+        Assert.Equal(8, mirror.TakeUnsent(16, buffer));
+        Assert.Equal(Samples(12, 4), buffer);
+        Assert.Equal(8, mirror.Skipped);
     }
 
     [Fact]

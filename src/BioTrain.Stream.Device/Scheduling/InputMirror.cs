@@ -1,7 +1,8 @@
 namespace BioTrain.Stream.Device.Scheduling;
 
 /// <summary>
-/// The host's copy of the latest window of preprocessed input (rows x window samples, sample-major),
+/// The host's copy of the latest preprocessed input (rows x <see cref="Capacity"/> samples,
+/// sample-major: two windows, so a prediction that waited for the device still finds its samples),
 /// and how much of it the device's ring has. A prediction sends only the samples the device lacks;
 /// after the device was restored (its ring starts empty) the next one sends the whole window again.
 /// Thread-safe: the pipeline appends, the device's owner takes.
@@ -19,12 +20,16 @@ public sealed class InputMirror
         ArgumentOutOfRangeException.ThrowIfLessThan(windowSamples, 1);
         Rows = rows;
         Window = windowSamples;
-        _ring = new float[rows * windowSamples];
+        Capacity = 2 * windowSamples;
+        _ring = new float[rows * Capacity];
     }
 
     public int Rows { get; }
 
     public int Window { get; }
+
+    /// <summary>Samples held: a window, and as many again for predictions still waiting.</summary>
+    public int Capacity { get; }
 
     /// <summary>Samples appended since the start.</summary>
     public long Appended
@@ -52,15 +57,15 @@ public sealed class InputMirror
         lock (_gate)
         {
             var count = samples.Length / Rows;
-            if (count > Window)
+            if (count > Capacity)
             {
-                samples = samples[((count - Window) * Rows)..];
-                _appended += count - Window;
-                count = Window;
+                samples = samples[((count - Capacity) * Rows)..];
+                _appended += count - Capacity;
+                count = Capacity;
             }
 
-            var at = (int)(_appended % Window);
-            var first = Math.Min(count, Window - at);
+            var at = (int)(_appended % Capacity);
+            var first = Math.Min(count, Capacity - at);
             samples[..(first * Rows)].CopyTo(_ring.AsSpan(at * Rows));
             samples[(first * Rows)..].CopyTo(_ring);
             _appended += count;
@@ -88,7 +93,7 @@ public sealed class InputMirror
         {
             // The device's ring then holds [end - Window, end): what it lacks, [from, end), must still be here.
             var from = Math.Max(_sent, end - Window);
-            if (end > _appended || end < Window || end < _sent || from < _appended - Window)
+            if (end > _appended || end < Window || end < _sent || from < _appended - Capacity)
             {
                 return -1;
             }
@@ -101,7 +106,7 @@ public sealed class InputMirror
             var count = (int)(end - from);
             for (var k = 0; k < count; k++)
             {
-                var at = (int)((from + k) % Window);
+                var at = (int)((from + k) % Capacity);
                 _ring.AsSpan(at * Rows, Rows).CopyTo(destination[(k * Rows)..]);
             }
 

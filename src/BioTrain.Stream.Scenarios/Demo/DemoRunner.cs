@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BioTrain.Stream.Daemon.Configuration;
-using BioTrain.Stream.Daemon.Hosting;
 using BioTrain.Stream.Daemon.Metrics;
 using BioTrain.Stream.Daemon.Sessions;
 using BioTrain.Stream.Device;
@@ -13,7 +12,6 @@ using BioTrain.Stream.Lsl.Discovery;
 using BioTrain.Stream.Lsl.Inlet;
 using BioTrain.Stream.Models;
 using BioTrain.Stream.Recording;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BioTrain.Stream.Scenarios.Demo;
 
@@ -108,7 +106,7 @@ public sealed record DemoReport(
 /// </summary>
 public static class DemoRunner
 {
-    private static readonly string[] Classes = ["left_hand", "right_hand", "feet", "rest"];
+    private static readonly string[] Classes = ScenarioSupport.MotorImageryClasses;
 
     public static async Task<DemoReport> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
@@ -118,7 +116,6 @@ public static class DemoRunner
         try
         {
             var address = DeviceAddress.Parse(options.Device);
-            var (lsl, lslFile) = ScenarioSupport.PrivateLslConfig(temp.FullName);
             var subject = $"sub-{options.Subject:00}";
             var session = SessionFor(options, address, subject);
             var newSubjectFile = Path.Combine(options.ReplayData, "eeg-mi", subject + ".xdf");
@@ -159,21 +156,11 @@ public static class DemoRunner
             var split = TrialSplit.After(subjectEpochs, crops, Classes.Length, options.CalibrationTrialsPerClass).Keep(options.TestTrials, crops);
 
             // 2. The daemon, in this process, with one session for the new subject.
-            var daemonOptions = new DaemonOptions
-            {
-                StateDirectory = Path.Combine(temp.FullName, "state"),
-                MetricsListen = "127.0.0.1:0",
-                ControlListen = $"unix:{Path.Combine(temp.FullName, "control.sock")}",
-                LslConfigFile = lslFile,
-                Sessions = [session],
-            };
-            var app = DaemonHost.Build(daemonOptions, minimumLogLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
             DemoReport report;
-            await using (app.ConfigureAwait(false))
+            var daemon = await ScenarioDaemon.StartAsync(temp.FullName, session, cancellationToken).ConfigureAwait(false);
+            await using (daemon.ConfigureAwait(false))
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                var metrics = app.Services.GetRequiredService<DaemonMetrics>();
-                var running = (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!;
+                var (lsl, metrics, running) = (daemon.Lsl, daemon.Metrics, daemon.Session);
 
                 // 3. Replay the new subject live; watch predictions and cues as a consumer would.
                 var recording = await RecordingLoader.LoadAsync(newSubjectFile, null, cancellationToken).ConfigureAwait(false);
@@ -213,7 +200,6 @@ public static class DemoRunner
                 var live = running.RecentPredictions.Where(p => p.PublishedAt > calibratedAt).ToList();
                 var counters = running.Counters;
                 var seconds = Math.Max(replayReport.ElapsedSeconds, 1e-9);
-                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
                 // 4. Unadapted and calibrated weights on the same windows of the test trials.
                 Report(options, total, $"scoring unadapted and calibrated weights on the {split.TestTrials} trials after calibration");
@@ -295,29 +281,15 @@ public static class DemoRunner
         return (double)correct / samples.Count;
     }
 
-    private static SessionOptions SessionFor(DemoOptions options, DeviceAddress address, string subject) => new()
+    private static SessionOptions SessionFor(DemoOptions options, DeviceAddress address, string subject)
     {
-        Name = "demo",
-        Subject = subject,
-        Input = new InputOptions { Query = "name='SynthEEG-MI'" },
-        Markers = new MarkerOptions { Query = "name='SynthEEG-MI-Markers'", Classes = [.. Classes] },
-        Pipeline = new PipelineOptions
-        {
-            BandPassHz = [4, 40], NotchHz = 50, WindowSeconds = 1.5, StrideSeconds = 0.25,
-            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = NormalizeMode.Running, NormalizeSeconds = 20,
-        },
-        Device = options.Device,
-        Model = new ModelOptions { Name = "mi-bminet" },
-        Calibration = new CalibrationOptions
-        {
-            TrialsPerClass = options.CalibrationTrialsPerClass,
-            Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30),
-            BatchSize = 8, Optimizer = TrainingOptimizer.Adam, LearningRate = 0.002, Scope = TrainingScope.Full, Norm = NormLayers.Group,
-            HoldOutFraction = 0, // scored afterwards on the trials that follow calibration
-        },
-        Adaptation = new AdaptationOptions { Enabled = false },
-        Output = new OutputOptions { Name = "BioTrain-Demo", SourceId = "biotrain-demo" },
-    };
+        var session = ScenarioSupport.MotorImagerySession("demo", options.Device);
+        session.Subject = subject;
+        session.Calibration.TrialsPerClass = options.CalibrationTrialsPerClass;
+        session.Calibration.Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30);
+        session.Adaptation.Enabled = false; // scored afterwards on the trials that follow calibration
+        return session;
+    }
 
     /// <summary>Trains the session's model from its starting weights on the native device and saves the weights.</summary>
     private static async Task PretrainAsync(byte[] model, IReadOnlyList<LabelledSample> windows, int epochs, string weightsPath, CancellationToken ct)

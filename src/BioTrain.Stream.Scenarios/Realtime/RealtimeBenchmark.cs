@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using BioTrain.Stream.Daemon.Configuration;
-using BioTrain.Stream.Daemon.Hosting;
 using BioTrain.Stream.Daemon.Sessions;
 using BioTrain.Stream.Device.Addressing;
 using BioTrain.Stream.Lsl;
 using BioTrain.Stream.Recording;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BioTrain.Stream.Scenarios.Realtime;
 
@@ -73,8 +71,6 @@ public sealed record RealtimeBenchReport(
 /// </summary>
 public static class RealtimeBenchmark
 {
-    private static readonly string[] Classes = ["left_hand", "right_hand", "feet", "rest"];
-
     public static async Task<RealtimeBenchReport> RunAsync(RealtimeBenchOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -84,22 +80,11 @@ public static class RealtimeBenchmark
         {
             var address = DeviceAddress.Parse(options.Device);
             var qemu = address.Kind == DeviceAddressKind.EmulatorQemu;
-            var (lsl, lslFile) = ScenarioSupport.PrivateLslConfig(temp.FullName);
             var session = Session(options.Device, qemu);
-            var app = DaemonHost.Build(
-                new DaemonOptions
-                {
-                    StateDirectory = Path.Combine(temp.FullName, "state"),
-                    MetricsListen = "127.0.0.1:0",
-                    ControlListen = $"unix:{Path.Combine(temp.FullName, "control.sock")}",
-                    LslConfigFile = lslFile,
-                    Sessions = [session],
-                },
-                minimumLogLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
-            await using (app.ConfigureAwait(false))
+            var daemon = await ScenarioDaemon.StartAsync(temp.FullName, session, cancellationToken).ConfigureAwait(false);
+            await using (daemon.ConfigureAwait(false))
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                var running = (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!;
+                var (lsl, running) = (daemon.Lsl, daemon.Session);
                 var states = new List<(double At, SessionState State)> { (LslClock.LocalClock(), running.Status.State) };
                 running.StateChanged += s =>
                 {
@@ -126,9 +111,7 @@ public static class RealtimeBenchmark
                 await replayer.RunAsync(cancellationToken).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false); // the last windows
                 var ended = LslClock.LocalClock();
-                var report = Measure(options.Device, session, running, states, started, ended, total);
-                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                return report;
+                return Measure(options.Device, session, running, states, started, ended, total);
             }
         }
         finally
@@ -143,28 +126,15 @@ public static class RealtimeBenchmark
         }
     }
 
-    private static SessionOptions Session(string device, bool qemu) => new()
+    private static SessionOptions Session(string device, bool qemu)
     {
-        Name = "realtime",
-        Subject = "bench",
-        Input = new InputOptions { Query = "name='SynthEEG-MI'" },
-        Markers = new MarkerOptions { Query = "name='SynthEEG-MI-Markers'", Classes = [.. Classes] },
-        Pipeline = new PipelineOptions
-        {
-            BandPassHz = [4, 40], NotchHz = 50, WindowSeconds = 1.5, StrideSeconds = 0.25,
-            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = NormalizeMode.Running, NormalizeSeconds = 20,
-        },
-        Device = device,
-        Model = new ModelOptions { Name = "mi-bminet" },
-        Calibration = new CalibrationOptions
-        {
-            TrialsPerClass = 1, Epochs = qemu ? 2 : 10, BatchSize = 8, Optimizer = TrainingOptimizer.Adam, LearningRate = 0.002,
-            Scope = TrainingScope.Full, Norm = NormLayers.Group, HoldOutFraction = 0,
-        },
+        var session = ScenarioSupport.MotorImagerySession("realtime", device);
+        session.Calibration.TrialsPerClass = 1;
+        session.Calibration.Epochs = qemu ? 2 : 10;
         // Every trial (5 crops) starts a round: the device is adapting much of the time.
-        Adaptation = new AdaptationOptions { Enabled = true, Every = 5, Rehearsal = qemu ? 3 : 15, Epochs = qemu ? 1 : 2 },
-        Output = new OutputOptions { Name = "BioTrain-Realtime", SourceId = "biotrain-bench-realtime" },
-    };
+        session.Adaptation = new AdaptationOptions { Enabled = true, Every = 5, Rehearsal = qemu ? 3 : 15, Epochs = qemu ? 1 : 2 };
+        return session;
+    }
 
     private static RealtimeBenchReport Measure(
         string device, SessionOptions session, SubjectSession running, List<(double At, SessionState State)> states, double started, double ended, Stopwatch total)
