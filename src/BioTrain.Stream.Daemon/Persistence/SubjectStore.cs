@@ -50,6 +50,11 @@ public sealed class SubjectStore
         try
         {
             Directory.CreateDirectory(dir);
+            foreach (var stale in Directory.EnumerateFiles(dir, "*.tmp"))
+            {
+                File.Delete(stale); // left by a save that was killed; one daemon owns a state directory
+            }
+
             var temp = Path.Combine(dir, $"{Current}.{Environment.ProcessId}.tmp");
             await WriteDurableAsync(temp, WeightsFile.Encode(weights), cancellationToken).ConfigureAwait(false);
             _fault?.Invoke(SaveStep.NewVersionWritten);
