@@ -15,7 +15,7 @@ static uint8_t arena[256 * 1024] __attribute__((aligned(16)));
 int main(void)
 {
     bt_selfcheck_result native;
-    CHECK_EQ_U(bt_selfcheck(&engine, arena, sizeof arena, &native), BT_OK);
+    CHECK_EQ_U(bt_selfcheck(&engine, arena, sizeof arena, &native), BT_STATUS_OK);
     for (uint32_t k = 0; k < BT_SELFCHECK_RUNS; k++) {
         printf("native run %lu: crc %08lx first loss %08lx last loss %08lx correct %lu/%lu\n", (unsigned long)k,
                (unsigned long)native.runs[k].weights_crc, (unsigned long)native.runs[k].first_loss_bits,
@@ -44,7 +44,7 @@ int main(void)
                    &status, &crc, &first, &last, &correct) == 6 &&
             run < BT_SELFCHECK_RUNS) {
             const bt_selfcheck_run *n = &native.runs[run];
-            CHECK_EQ_U(status, BT_OK);
+            CHECK_EQ_U(status, BT_STATUS_OK);
             CHECK_EQ_U(crc, n->weights_crc);
             CHECK_EQ_U(first, n->first_loss_bits);
             CHECK_EQ_U(last, n->last_loss_bits);

@@ -6,7 +6,12 @@
 #include <string.h>
 
 #include "bt/engine.h"
-#include "bt/layers.h"
+#include "bt/activation.h"
+#include "bt/conv.h"
+#include "bt/linear.h"
+#include "bt/loss.h"
+#include "bt/norm.h"
+#include "bt/pool.h"
 #include "bt/model.h"
 #include "harness.h"
 
@@ -384,7 +389,7 @@ static void engine_case_run(uint8_t norm_mode, uint8_t scope)
     cfg.norm_mode = norm_mode;
     cfg.scope = scope;
     bt_plan_report rep;
-    CHECK_EQ_U(bt_engine_load(&c.e, blob, len, arena, sizeof arena, &cfg, &rep), BT_OK);
+    CHECK_EQ_U(bt_engine_load(&c.e, blob, len, arena, sizeof arena, &cfg, &rep), BT_STATUS_OK);
     /* Non-trivial norm parameters, so the check does not sit on gamma = 1, beta = 0. */
     for (uint32_t i = 0; i < c.e.model.param_count; i++) {
         c.e.params[i] += 0.1 * urand();
@@ -398,7 +403,7 @@ static void engine_case_run(uint8_t norm_mode, uint8_t scope)
     fill(c.x, 72);
     c.label = 2;
     bt_real loss = 0;
-    CHECK_EQ_U(bt_engine_train_sample(&c.e, c.x, c.label, &loss, NULL), BT_OK);
+    CHECK_EQ_U(bt_engine_train_sample(&c.e, c.x, c.label, &loss, NULL), BT_STATUS_OK);
     CHECK(fabs(loss - engine_loss(&c)) < 1e-12);
     uint32_t checked = 0;
     for (uint16_t i = 0; i < c.e.model.layer_count; i++) {

@@ -65,10 +65,10 @@ static void measure(bt_zoo_model which, uint8_t *arena, size_t arena_size)
     bt_train_config cfg;
     bt_train_config_default(&cfg);
     bt_plan_report rep;
-    uint16_t rc = len ? bt_engine_load(&engine, blob, len, arena, arena_size, &cfg, &rep) : BT_ERR_INTERNAL;
+    bt_status rc = len ? bt_engine_load(&engine, blob, len, arena, arena_size, &cfg, &rep) : BT_STATUS_INTERNAL;
     char text[240];
     uint32_t in = bt_engine_input_size(&engine);
-    if (rc != BT_OK || in > sizeof sample / sizeof sample[0]) {
+    if (rc != BT_STATUS_OK || in > sizeof sample / sizeof sample[0]) {
         snprintf(text, sizeof text, "MODEL %s error=%u %s\n", bt_zoo_name(which), rc, rep.message);
         say(text);
         return;
@@ -108,7 +108,7 @@ int main(void)
     say(text);
     calibrate();
     static bt_selfcheck_result r;
-    uint16_t rc = bt_selfcheck(&engine, arena, arena_size, &r);
+    bt_status rc = bt_selfcheck(&engine, arena, arena_size, &r);
     for (uint32_t k = 0; k < BT_SELFCHECK_RUNS; k++) {
         snprintf(text, sizeof text, "SELFCHECK run=%lu status=%u crc=%08lx first_loss=%08lx last_loss=%08lx correct=%lu\n",
                  (unsigned long)k, r.runs[k].status, (unsigned long)r.runs[k].weights_crc,

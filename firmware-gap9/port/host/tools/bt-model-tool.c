@@ -267,16 +267,16 @@ int main(int argc, char **argv)
         return 1;
     }
     bt_plan_report r;
-    uint16_t rc = bt_engine_load(&engine, blob, len, arena, o.arena, &o.cfg, &r);
-    if (rc == BT_ERR_MALFORMED_PAYLOAD) {
+    bt_status rc = bt_engine_load(&engine, blob, len, arena, o.arena, &o.cfg, &r);
+    if (rc == BT_STATUS_BAD_INPUT) {
         fprintf(stderr, "%s: %s\n", argv[2], r.message);
         return 1;
     }
     if (is_plan) {
         print_plan(&o, &r);
-        return rc == BT_OK ? 0 : 2;
+        return rc == BT_STATUS_OK ? 0 : 2;
     }
-    if (rc != BT_OK) {
+    if (rc != BT_STATUS_OK) {
         fprintf(stderr, "%s\n", r.message);
         return 2;
     }
