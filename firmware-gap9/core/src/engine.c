@@ -350,14 +350,23 @@ static bt_layer_call call_of(const bt_engine *e, uint16_t i, uint32_t n, bool tr
     return c;
 }
 
+static void observe(const bt_engine *e, uint16_t layer, bool backward, bool end)
+{
+    if (e->observer) {
+        e->observer(e->observer_ctx, layer, backward, end);
+    }
+}
+
 static void forward(bt_engine *e, uint32_t n, bool training)
 {
     for (uint16_t i = 0; i < e->model.layer_count; i++) {
         const bt_layer_ops *k = e->lay[i].kind;
+        observe(e, i, false, false);
         if (k->forward) {
             bt_layer_call c = call_of(e, i, n, training);
             k->forward(&c);
         }
+        observe(e, i, false, true);
     }
 }
 
@@ -372,6 +381,7 @@ static void backward(bt_engine *e, uint32_t n)
         if (!ly->kind->backward) {
             continue; /* the gradient passes through (its storage is shared) */
         }
+        observe(e, i, true, false);
         bt_layer_call c = call_of(e, i, n, true);
         if (!(ly->plan.keep & BT_KEEP_INPUT)) {
             c.x = NULL; /* not kept: its storage may hold something else by now */
@@ -384,6 +394,7 @@ static void backward(bt_engine *e, uint32_t n)
         c.gw = ly->train_w ? e->grads + ly->grad_w_off : NULL;
         c.gb = ly->train_b ? e->grads + ly->grad_b_off : NULL;
         ly->kind->backward(&c);
+        observe(e, i, true, true);
     }
 }
 
@@ -408,7 +419,9 @@ static bt_status train_pass(bt_engine *e, const bt_real *x, const uint32_t *labe
     forward(e, n, true);
     const bt_real *z = tensor_ptr(e, e->sched.act[e->model.layer_count]);
     bt_real *dz = tensor_ptr(e, e->sched.grad[e->model.layer_count]);
+    observe(e, BT_ENGINE_LOSS, false, false);
     bt_real l = bt_softmax_ce(n, e->model.classes, z, labels, dz, NULL, predicted);
+    observe(e, BT_ENGINE_LOSS, false, true);
     if (dz) {
         backward(e, n);
     }
@@ -506,6 +519,7 @@ bt_status bt_engine_step(bt_engine *e)
     if (!e->loaded || e->pending == 0u) {
         return BT_STATUS_NOT_READY;
     }
+    observe(e, BT_ENGINE_STEP, false, false);
     bt_real scale = ONE / (bt_real)e->pending;
     e->steps++;
     if (e->cfg.optimizer == BT_OPT_ADAM) {
@@ -523,6 +537,7 @@ bt_status bt_engine_step(bt_engine *e)
         }
     }
     e->pending = 0;
+    observe(e, BT_ENGINE_STEP, false, true);
     return BT_STATUS_OK;
 }
 
@@ -625,3 +640,9 @@ bool bt_engine_layer_view(const bt_engine *e, uint32_t index, bt_layer_view *out
 }
 
 const bt_plan_report *bt_engine_report(const bt_engine *e) { return &e->report; }
+
+void bt_engine_observe(bt_engine *e, bt_engine_observer fn, void *ctx)
+{
+    e->observer = fn;
+    e->observer_ctx = ctx;
+}

@@ -2,7 +2,8 @@
  *   1. the seeded self-check run (bt_selfcheck): prints the final weights' CRCs, which the native
  *      test_cross_port compares with its own run (bit-identical numerics across ports);
  *   2. instructions retired (rdinstret) per training sample, per MAC and per optimiser step for the
- *      shipped models at their default sizes, for the figures in firmware-gap9/README.md.
+ *      shipped models at their default sizes, and per layer (forward, backward) of the training
+ *      sample, for the figures in firmware-gap9/README.md.
  * Instruction counts are real only under `-icount shift=0` (QEMU 7.2 otherwise returns host ticks
  * from minstret). Ends QEMU through the virt machine's test device. */
 #include <stdint.h>
@@ -58,6 +59,20 @@ static void calibrate(void)
     say(text);
 }
 
+/* Instructions per layer and pass of the last observed run. */
+static uint64_t layer_instr[BT_MODEL_MAX_LAYERS][2];
+static uint64_t mark;
+
+static void observe(void *ctx, uint16_t layer, bool backward, bool end)
+{
+    (void)ctx;
+    uint64_t now = instret();
+    if (end && layer < BT_MODEL_MAX_LAYERS) {
+        layer_instr[layer][backward ? 1 : 0] += now - mark;
+    }
+    mark = now;
+}
+
 static void measure(bt_zoo_model which, uint8_t *arena, size_t arena_size)
 {
     bt_zoo_params p = bt_zoo_defaults(which);
@@ -79,13 +94,24 @@ static void measure(bt_zoo_model which, uint8_t *arena, size_t arena_size)
         sample[i] = (bt_real)((int32_t)(state >> 8) - (1 << 23)) / (bt_real)(1 << 23);
     }
     bt_real loss;
+    memset(layer_instr, 0, sizeof layer_instr);
+    bt_engine_observe(&engine, observe, NULL);
     uint64_t t0 = instret();
     bt_engine_train_sample(&engine, sample, 1u, &loss, NULL);
     uint64_t t1 = instret();
+    bt_engine_observe(&engine, NULL, NULL);
     bt_engine_step(&engine);
     uint64_t t2 = instret();
     bt_engine_predict(&engine, sample, NULL, NULL);
     uint64_t t3 = instret();
+    for (uint16_t i = 0; i < engine.model.layer_count; i++) {
+        const bt_layer_desc *d = &engine.model.layers[i];
+        const bt_engine_layer *ly = &engine.lay[i];
+        snprintf(text, sizeof text, "LAYER %u %s macs=%lu fwd=%llu bwd=%llu train_macs=%lu\n", i, ly->kind->name,
+                 (unsigned long)d->macs, (unsigned long long)layer_instr[i][0], (unsigned long long)layer_instr[i][1],
+                 (unsigned long)bt_layer_macs(d, true, ly->train_w, ly->need_dx));
+        say(text);
+    }
     uint64_t train = t1 - t0;
     uint64_t macs = rep.macs_train; /* forward + weight gradients + input gradients */
     snprintf(text, sizeof text,

@@ -86,6 +86,13 @@ typedef struct bt_engine_layer {
     uint32_t grad_w_off, grad_b_off; /* in the gradient block (elements) */
 } bt_engine_layer;
 
+/* Observes the passes (profiling): called before (end = false) and after (end = true) each layer's
+ * forward (backward = false) and backward (backward = true) pass; layer BT_ENGINE_LOSS is the loss
+ * and BT_ENGINE_STEP the optimiser step. */
+#define BT_ENGINE_LOSS 0xFFFEu
+#define BT_ENGINE_STEP 0xFFFFu
+typedef void (*bt_engine_observer)(void *ctx, uint16_t layer, bool backward, bool end);
+
 typedef struct bt_engine {
     bt_model model;
     bt_train_config cfg;
@@ -106,6 +113,8 @@ typedef struct bt_engine {
     uint32_t labels[BT_MODEL_MAX_LAYERS]; /* labels of one BATCH-mode pass (B <= 64) */
     bool loaded;
     bt_plan_report report;
+    bt_engine_observer observer; /* NULL: none (bt_engine_observe) */
+    void *observer_ctx;
 } bt_engine;
 
 /* Parses the blob, derives the training graph from cfg, plans the arena and copies the weights in.
@@ -163,6 +172,9 @@ typedef struct bt_layer_view {
 bool bt_engine_layer_view(const bt_engine *e, uint32_t index, bt_layer_view *out);
 
 const bt_plan_report *bt_engine_report(const bt_engine *e);
+
+/* Installs an observer of the passes (NULL removes it); it stays across loads. */
+void bt_engine_observe(bt_engine *e, bt_engine_observer fn, void *ctx);
 const char *bt_scope_name(uint8_t scope);
 const char *bt_norm_mode_name(uint8_t mode);
 
