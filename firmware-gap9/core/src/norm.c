@@ -1,6 +1,7 @@
 #include "bt/norm.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "bt/btmath.h"
 #include "bt/parallel.h"
@@ -8,185 +9,353 @@
 #define ZERO ((bt_real)0)
 #define ONE ((bt_real)1)
 
-/* A statistics set: the values one mean and one rstd are taken over. GROUP: sample s, group j ->
- * channels [j cpg, (j+1) cpg) of sample s, contiguous. BATCH/FROZEN: channel c across all samples. */
+/* Statistics sets: the values one mean and one rstd are taken over. GROUP: sample s, group j ->
+ * channels [j cpg, (j + 1) cpg) of sample s. BATCH/FROZEN: one channel across all samples.
+ *
+ * Order of the sums (the same on every port and for any split of the work): a group's sum is the
+ * sum of its channels' sums in ascending channel order, each channel summed in ascending position
+ * order; a channel across samples sums the samples in ascending order. GROUP mode keeps the
+ * per-channel partial sums after mean and rstd in the statistics buffer, so that every channel is
+ * its own job. */
 static uint32_t norm_sets(const bt_norm_geom *g) { return g->mode == BT_NORM_GROUP ? g->n * g->groups : g->c; }
 
-uint32_t bt_norm_stats_count(const bt_norm_geom *g) { return 2u * norm_sets(g); }
+uint32_t bt_norm_stats_count(const bt_norm_geom *g)
+{
+    return 2u * norm_sets(g) + (g->mode == BT_NORM_GROUP ? 2u * g->n * g->c : 0u);
+}
 
 typedef struct norm_ctx {
     const bt_norm_geom *g;
     const bt_real *x, *gamma, *beta, *dy;
-    bt_real *run_mean, *run_var, *stats, *y, *dx, *dgamma, *dbeta;
+    bt_real *run_mean, *run_var, *y, *dx, *dgamma, *dbeta;
+    bt_real *mean, *rstd; /* per set */
+    bt_real *pa, *pb;     /* GROUP: per (sample, channel) partial sums */
     bool training;
+    uint32_t cpg;
+    bt_real count;        /* values per set */
 } norm_ctx;
 
-/* Visits the contiguous runs of a statistics set: GROUP has one run of cpg*hw values; BATCH one run
- * of hw per sample. Returns the pointer offset of run r and the run's channel span. */
-static uint32_t set_runs(const bt_norm_geom *g) { return g->mode == BT_NORM_GROUP ? 1u : g->n; }
-static size_t set_run_len(const bt_norm_geom *g)
+static norm_ctx ctx_of(const bt_norm_geom *g, bt_real *stats)
 {
-    return g->mode == BT_NORM_GROUP ? (size_t)(g->c / g->groups) * g->hw : (size_t)g->hw;
-}
-static size_t set_run_offset(const bt_norm_geom *g, uint32_t set, uint32_t run)
-{
-    if (g->mode == BT_NORM_GROUP) {
-        uint32_t s = set / g->groups;
-        uint32_t j = set % g->groups;
-        return ((size_t)s * g->c + (size_t)j * (g->c / g->groups)) * g->hw;
-    }
-    return ((size_t)run * g->c + set) * g->hw;
-}
-/* Channel of element i of a run of set `set`. */
-static uint32_t set_channel(const bt_norm_geom *g, uint32_t set, size_t i)
-{
-    if (g->mode == BT_NORM_GROUP) {
-        return (set % g->groups) * (g->c / g->groups) + (uint32_t)(i / g->hw);
-    }
-    return set;
+    norm_ctx c;
+    memset(&c, 0, sizeof c);
+    c.g = g;
+    uint32_t sets = norm_sets(g);
+    c.mean = stats;
+    c.rstd = stats + sets;
+    c.pa = stats + 2u * sets;
+    c.pb = c.pa + (size_t)g->n * g->c;
+    c.cpg = g->mode == BT_NORM_GROUP ? g->c / g->groups : 1u;
+    c.count = (bt_real)((size_t)g->hw * (g->mode == BT_NORM_GROUP ? c.cpg : g->n));
+    return c;
 }
 
-static void norm_forward_range(void *p, uint32_t begin, uint32_t end)
+static bt_real sum_of(const bt_real *v, size_t n)
+{
+    bt_real acc = ZERO;
+    size_t i = 0;
+    for (; i + 4u <= n; i += 4u) {
+        acc = acc + v[i];
+        acc = acc + v[i + 1u];
+        acc = acc + v[i + 2u];
+        acc = acc + v[i + 3u];
+    }
+    for (; i < n; i++) {
+        acc = acc + v[i];
+    }
+    return acc;
+}
+
+static bt_real sq_dev_of(const bt_real *v, size_t n, bt_real mean)
+{
+    bt_real acc = ZERO;
+    size_t i = 0;
+    for (; i + 4u <= n; i += 4u) {
+        bt_real d0 = v[i] - mean, d1 = v[i + 1u] - mean, d2 = v[i + 2u] - mean, d3 = v[i + 3u] - mean;
+        acc = bt_fma(d0, d0, acc);
+        acc = bt_fma(d1, d1, acc);
+        acc = bt_fma(d2, d2, acc);
+        acc = bt_fma(d3, d3, acc);
+    }
+    for (; i < n; i++) {
+        bt_real d = v[i] - mean;
+        acc = bt_fma(d, d, acc);
+    }
+    return acc;
+}
+
+/* y = (x - mean) a + b over n values (y may be x). */
+static void affine(const bt_real *x, bt_real *y, size_t n, bt_real mean, bt_real a, bt_real b)
+{
+    size_t i = 0;
+    for (; i + 4u <= n; i += 4u) {
+        bt_real v0 = x[i] - mean, v1 = x[i + 1u] - mean, v2 = x[i + 2u] - mean, v3 = x[i + 3u] - mean;
+        y[i] = bt_fma(v0, a, b);
+        y[i + 1u] = bt_fma(v1, a, b);
+        y[i + 2u] = bt_fma(v2, a, b);
+        y[i + 3u] = bt_fma(v3, a, b);
+    }
+    for (; i < n; i++) {
+        y[i] = bt_fma(x[i] - mean, a, b);
+    }
+}
+
+/* The sum over the channels of GROUP set `set` of v[s c + ch] (ascending), or of w[ch] v[...]. */
+static bt_real group_sum(const norm_ctx *c, const bt_real *v, uint32_t set, const bt_real *w)
+{
+    uint32_t s = set / c->g->groups;
+    uint32_t ch0 = (set % c->g->groups) * c->cpg;
+    const bt_real *p = v + (size_t)s * c->g->c + ch0;
+    bt_real acc = ZERO;
+    for (uint32_t k = 0; k < c->cpg; k++) {
+        acc = w ? bt_fma(w[ch0 + k], p[k], acc) : acc + p[k];
+    }
+    return acc;
+}
+
+static uint32_t set_of(const norm_ctx *c, uint32_t idx) /* GROUP: (sample, channel) job -> set */
+{
+    return (idx / c->g->c) * c->g->groups + (idx % c->g->c) / c->cpg;
+}
+
+/* GROUP forward, three passes over (sample, channel) jobs: channel sums; squared deviations from
+ * the group mean; the affine map with the group's rstd. */
+static void group_sums(void *p, uint32_t begin, uint32_t end)
+{
+    const norm_ctx *c = (const norm_ctx *)p;
+    for (uint32_t idx = begin; idx < end; idx++) {
+        c->pa[idx] = sum_of(c->x + (size_t)idx * c->g->hw, c->g->hw);
+    }
+}
+
+static void group_squares(void *p, uint32_t begin, uint32_t end)
+{
+    const norm_ctx *c = (const norm_ctx *)p;
+    for (uint32_t idx = begin; idx < end; idx++) {
+        bt_real mean = group_sum(c, c->pa, set_of(c, idx), NULL) / c->count;
+        c->pb[idx] = sq_dev_of(c->x + (size_t)idx * c->g->hw, c->g->hw, mean);
+    }
+}
+
+static void group_normalise(void *p, uint32_t begin, uint32_t end)
 {
     const norm_ctx *c = (const norm_ctx *)p;
     const bt_norm_geom *g = c->g;
-    uint32_t sets = norm_sets(g);
-    uint32_t runs = set_runs(g);
-    size_t len = set_run_len(g);
-    bool batch_stats = g->mode == BT_NORM_GROUP || (g->mode == BT_NORM_BATCH && c->training);
-    for (uint32_t set = begin; set < end; set++) {
-        bt_real mean, rstd;
-        if (batch_stats) {
-            bt_real count = (bt_real)(len * runs);
-            bt_real sum = ZERO;
-            for (uint32_t r = 0; r < runs; r++) {
-                const bt_real *xr = c->x + set_run_offset(g, set, r);
-                for (size_t i = 0; i < len; i++) {
-                    sum = sum + xr[i];
-                }
-            }
-            mean = sum / count;
-            bt_real sq = ZERO;
-            for (uint32_t r = 0; r < runs; r++) {
-                const bt_real *xr = c->x + set_run_offset(g, set, r);
-                for (size_t i = 0; i < len; i++) {
-                    bt_real d = xr[i] - mean;
-                    sq = sq + d * d;
-                }
-            }
-            bt_real var = sq / count;
-            rstd = ONE / bt_sqrt(var + g->eps);
-            if (g->mode == BT_NORM_BATCH) {
-                bt_real unbiased = count > ONE ? sq / (count - ONE) : var;
-                c->run_mean[set] = (ONE - g->momentum) * c->run_mean[set] + g->momentum * mean;
-                c->run_var[set] = (ONE - g->momentum) * c->run_var[set] + g->momentum * unbiased;
-            }
-        } else {
-            mean = c->run_mean[set];
-            rstd = ONE / bt_sqrt(c->run_var[set] + g->eps);
+    for (uint32_t idx = begin; idx < end; idx++) {
+        uint32_t set = set_of(c, idx);
+        uint32_t ch = idx % g->c;
+        bt_real mean = group_sum(c, c->pa, set, NULL) / c->count;
+        bt_real rstd = ONE / bt_sqrt(group_sum(c, c->pb, set, NULL) / c->count + g->eps);
+        if (ch % c->cpg == 0u) {
+            c->mean[set] = mean;
+            c->rstd[set] = rstd;
         }
-        c->stats[set] = mean;
-        c->stats[sets + set] = rstd;
-        for (uint32_t r = 0; r < runs; r++) {
-            size_t off = set_run_offset(g, set, r);
-            for (size_t i = 0; i < len; i++) {
-                uint32_t ch = set_channel(g, set, i);
-                bt_real xh = (c->x[off + i] - mean) * rstd;
-                c->y[off + i] = c->gamma[ch] * xh + c->beta[ch];
-            }
+        size_t off = (size_t)idx * g->hw;
+        affine(c->x + off, c->y + off, g->hw, mean, c->gamma[ch] * rstd, c->beta[ch]);
+    }
+}
+
+/* BATCH training forward: one channel across the samples per job. */
+static void batch_forward(void *p, uint32_t begin, uint32_t end)
+{
+    const norm_ctx *c = (const norm_ctx *)p;
+    const bt_norm_geom *g = c->g;
+    for (uint32_t ch = begin; ch < end; ch++) {
+        bt_real sum = ZERO;
+        for (uint32_t s = 0; s < g->n; s++) {
+            sum = sum + sum_of(c->x + ((size_t)s * g->c + ch) * g->hw, g->hw);
         }
+        bt_real mean = sum / c->count;
+        bt_real sq = ZERO;
+        for (uint32_t s = 0; s < g->n; s++) {
+            sq = sq + sq_dev_of(c->x + ((size_t)s * g->c + ch) * g->hw, g->hw, mean);
+        }
+        bt_real var = sq / c->count;
+        bt_real rstd = ONE / bt_sqrt(var + g->eps);
+        bt_real unbiased = c->count > ONE ? sq / (c->count - ONE) : var;
+        c->run_mean[ch] = (ONE - g->momentum) * c->run_mean[ch] + g->momentum * mean;
+        c->run_var[ch] = (ONE - g->momentum) * c->run_var[ch] + g->momentum * unbiased;
+        c->mean[ch] = mean;
+        c->rstd[ch] = rstd;
+        for (uint32_t s = 0; s < g->n; s++) {
+            size_t off = ((size_t)s * g->c + ch) * g->hw;
+            affine(c->x + off, c->y + off, g->hw, mean, c->gamma[ch] * rstd, c->beta[ch]);
+        }
+    }
+}
+
+/* Running statistics (FROZEN, or BATCH in inference): one (sample, channel) per job. */
+static void running_forward(void *p, uint32_t begin, uint32_t end)
+{
+    const norm_ctx *c = (const norm_ctx *)p;
+    const bt_norm_geom *g = c->g;
+    for (uint32_t idx = begin; idx < end; idx++) {
+        uint32_t ch = idx % g->c;
+        bt_real mean = c->run_mean[ch];
+        bt_real rstd = ONE / bt_sqrt(c->run_var[ch] + g->eps);
+        if (idx < g->c) {
+            c->mean[ch] = mean;
+            c->rstd[ch] = rstd;
+        }
+        size_t off = (size_t)idx * g->hw;
+        affine(c->x + off, c->y + off, g->hw, mean, c->gamma[ch] * rstd, c->beta[ch]);
     }
 }
 
 void bt_norm_forward(const bt_norm_geom *g, const bt_real *x, const bt_real *gamma, const bt_real *beta,
                      bt_real *run_mean, bt_real *run_var, bool training, bt_real *stats, bt_real *y)
 {
-    norm_ctx c = {g, x, gamma, beta, NULL, run_mean, run_var, stats, y, NULL, NULL, NULL, training};
-    bt_parallel_for(norm_sets(g), norm_forward_range, &c);
+    norm_ctx c = ctx_of(g, stats);
+    c.x = x;
+    c.gamma = gamma;
+    c.beta = beta;
+    c.run_mean = run_mean;
+    c.run_var = run_var;
+    c.y = y;
+    c.training = training;
+    if (g->mode == BT_NORM_GROUP) {
+        bt_parallel_for(g->n * g->c, group_sums, &c);
+        bt_parallel_for(g->n * g->c, group_squares, &c);
+        bt_parallel_for(g->n * g->c, group_normalise, &c);
+    } else if (g->mode == BT_NORM_BATCH && training) {
+        bt_parallel_for(g->c, batch_forward, &c);
+    } else {
+        bt_parallel_for(g->n * g->c, running_forward, &c);
+    }
 }
 
-/* Statistics set of channel ch in sample s, and its mean and rstd. */
-static void channel_stats(const bt_norm_geom *g, const bt_real *stats, uint32_t s, uint32_t ch, bt_real *mean,
-                          bt_real *rstd)
+/* Over one channel of one sample: a += sum dy, b += sum dy (x - mean), in ascending order. */
+static void grad_sums(const bt_real *dy, const bt_real *x, size_t n, bt_real mean, bt_real *a, bt_real *b)
 {
-    uint32_t sets = norm_sets(g);
-    uint32_t set = g->mode == BT_NORM_GROUP ? s * g->groups + ch / (g->c / g->groups) : ch;
-    *mean = stats[set];
-    *rstd = stats[sets + set];
+    bt_real sa = ZERO, sb = ZERO;
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        bt_real d0 = dy[i], d1 = dy[i + 1u];
+        sa = sa + d0;
+        sb = bt_fma(d0, x[i] - mean, sb);
+        sa = sa + d1;
+        sb = bt_fma(d1, x[i + 1u] - mean, sb);
+    }
+    for (; i < n; i++) {
+        sa = sa + dy[i];
+        sb = bt_fma(dy[i], x[i] - mean, sb);
+    }
+    *a = sa;
+    *b = sb;
 }
 
-/* Parameter gradients, one channel per index. */
-static void norm_params_range(void *p, uint32_t begin, uint32_t end)
+/* dx = k1 dy + k2 (x - mean) + k0 (dx may be dy). */
+static void grad_map(const bt_real *dy, const bt_real *x, bt_real *dx, size_t n, bt_real mean, bt_real k1,
+                     bt_real k2, bt_real k0)
+{
+    size_t i = 0;
+    for (; i + 2u <= n; i += 2u) {
+        bt_real d0 = dy[i], d1 = dy[i + 1u];
+        bt_real t0 = bt_fma(k2, x[i] - mean, k0), t1 = bt_fma(k2, x[i + 1u] - mean, k0);
+        dx[i] = bt_fma(k1, d0, t0);
+        dx[i + 1u] = bt_fma(k1, d1, t1);
+    }
+    for (; i < n; i++) {
+        dx[i] = bt_fma(k1, dy[i], bt_fma(k2, x[i] - mean, k0));
+    }
+}
+
+/* With dxhat = dy gamma and xhat = (x - mean) rstd over a set of `count` values:
+ *   dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))
+ *      = k1 dy + k2 (x - mean) + k0,  k1 = rstd gamma, k2 = -rstd^2 m2, k0 = -rstd m1,
+ * m1 = sum(gamma a) / count, m2 = sum(gamma b) rstd / count, with the sums a = sum dy and
+ * b = sum dy (x - mean) per channel. */
+static void grad_input(const norm_ctx *c, const bt_real *dy, const bt_real *x, bt_real *dx, uint32_t ch,
+                       bt_real mean, bt_real rstd, bt_real s1, bt_real s2)
+{
+    bt_real m1 = s1 / c->count;
+    bt_real m2 = s2 * rstd / c->count;
+    grad_map(dy, x, dx, c->g->hw, mean, rstd * c->gamma[ch], -(rstd * rstd * m2), -(rstd * m1));
+}
+
+/* GROUP backward: channel sums per (sample, channel); then the input gradient per (sample,
+ * channel), and the parameter gradients of channel ch in the job of (sample 0, ch). */
+static void group_grad_sums(void *p, uint32_t begin, uint32_t end)
+{
+    const norm_ctx *c = (const norm_ctx *)p;
+    for (uint32_t idx = begin; idx < end; idx++) {
+        size_t off = (size_t)idx * c->g->hw;
+        if (!c->x) { /* only beta trains: x was not kept */
+            c->pa[idx] = sum_of(c->dy + off, c->g->hw);
+            c->pb[idx] = ZERO;
+            continue;
+        }
+        grad_sums(c->dy + off, c->x + off, c->g->hw, c->mean[set_of(c, idx)], &c->pa[idx], &c->pb[idx]);
+    }
+}
+
+static void group_grad_apply(void *p, uint32_t begin, uint32_t end)
 {
     const norm_ctx *c = (const norm_ctx *)p;
     const bt_norm_geom *g = c->g;
-    for (uint32_t ch = begin; ch < end; ch++) {
-        bt_real sg = ZERO, sb = ZERO;
-        for (uint32_t s = 0; s < g->n; s++) {
-            size_t off = ((size_t)s * g->c + ch) * g->hw;
-            bt_real mean, rstd;
-            channel_stats(g, c->stats, s, ch, &mean, &rstd);
-            for (uint32_t i = 0; i < g->hw; i++) {
-                bt_real d = c->dy[off + i];
-                if (c->dgamma) {
-                    sg = sg + d * ((c->x[off + i] - mean) * rstd);
-                }
-                sb = sb + d;
+    for (uint32_t idx = begin; idx < end; idx++) {
+        uint32_t ch = idx % g->c;
+        if (idx < g->c) {
+            bt_real sa = ZERO, sb = ZERO; /* over the samples, each with its own rstd */
+            for (uint32_t s = 0; s < g->n; s++) {
+                size_t k = (size_t)s * g->c + ch;
+                sa = sa + c->pa[k];
+                sb = bt_fma(c->pb[k], c->rstd[set_of(c, (uint32_t)k)], sb);
+            }
+            if (c->dgamma) {
+                c->dgamma[ch] = c->dgamma[ch] + sb;
+            }
+            if (c->dbeta) {
+                c->dbeta[ch] = c->dbeta[ch] + sa;
             }
         }
-        if (c->dgamma) {
-            c->dgamma[ch] = c->dgamma[ch] + sg;
-        }
-        if (c->dbeta) {
-            c->dbeta[ch] = c->dbeta[ch] + sb;
+        if (c->dx) {
+            uint32_t set = set_of(c, idx);
+            size_t off = (size_t)idx * g->hw;
+            grad_input(c, c->dy + off, c->x + off, c->dx + off, ch, c->mean[set], c->rstd[set],
+                       group_sum(c, c->pa, set, c->gamma), group_sum(c, c->pb, set, c->gamma));
         }
     }
 }
 
-/* Input gradient, one statistics set per index (reads its dy completely before writing dx, so dx
- * may alias dy). */
-static void norm_input_range(void *p, uint32_t begin, uint32_t end)
+/* BATCH and FROZEN backward: one channel across the samples per job. */
+static void channel_backward(void *p, uint32_t begin, uint32_t end)
 {
     const norm_ctx *c = (const norm_ctx *)p;
     const bt_norm_geom *g = c->g;
-    uint32_t sets = norm_sets(g);
-    uint32_t runs = set_runs(g);
-    size_t len = set_run_len(g);
-    for (uint32_t set = begin; set < end; set++) {
-        bt_real mean = c->stats[set];
-        bt_real rstd = c->stats[sets + set];
-        if (g->mode == BT_NORM_FROZEN) {
-            /* Statistics are constants: dx = dy * gamma * rstd. */
-            for (uint32_t r = 0; r < runs; r++) {
-                size_t off = set_run_offset(g, set, r);
-                for (size_t i = 0; i < len; i++) {
-                    c->dx[off + i] = c->dy[off + i] * c->gamma[set] * rstd;
+    bool frozen = g->mode == BT_NORM_FROZEN;
+    for (uint32_t ch = begin; ch < end; ch++) {
+        bt_real mean = c->mean[ch], rstd = c->rstd[ch];
+        bt_real sa = ZERO, sb = ZERO;
+        if (!frozen || c->dgamma || c->dbeta) {
+            for (uint32_t s = 0; s < g->n; s++) {
+                size_t off = ((size_t)s * g->c + ch) * g->hw;
+                bt_real a, b = ZERO;
+                if (frozen && !c->dgamma) {
+                    a = sum_of(c->dy + off, g->hw); /* x is not kept */
+                } else {
+                    grad_sums(c->dy + off, c->x + off, g->hw, mean, &a, &b);
                 }
+                sa = sa + a;
+                sb = sb + b;
             }
+        }
+        if (c->dgamma) {
+            c->dgamma[ch] = c->dgamma[ch] + sb * rstd;
+        }
+        if (c->dbeta) {
+            c->dbeta[ch] = c->dbeta[ch] + sa;
+        }
+        if (!c->dx) {
             continue;
         }
-        /* dxhat = dy gamma; dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)). */
-        bt_real s1 = ZERO, s2 = ZERO;
-        for (uint32_t r = 0; r < runs; r++) {
-            size_t off = set_run_offset(g, set, r);
-            for (size_t i = 0; i < len; i++) {
-                uint32_t ch = set_channel(g, set, i);
-                bt_real dxh = c->dy[off + i] * c->gamma[ch];
-                bt_real xh = (c->x[off + i] - mean) * rstd;
-                s1 = s1 + dxh;
-                s2 = s2 + dxh * xh;
-            }
-        }
-        bt_real count = (bt_real)(len * runs);
-        bt_real m1 = s1 / count;
-        bt_real m2 = s2 / count;
-        for (uint32_t r = 0; r < runs; r++) {
-            size_t off = set_run_offset(g, set, r);
-            for (size_t i = 0; i < len; i++) {
-                uint32_t ch = set_channel(g, set, i);
-                bt_real dxh = c->dy[off + i] * c->gamma[ch];
-                bt_real xh = (c->x[off + i] - mean) * rstd;
-                c->dx[off + i] = rstd * ((dxh - m1) - xh * m2);
+        for (uint32_t s = 0; s < g->n; s++) {
+            size_t off = ((size_t)s * g->c + ch) * g->hw;
+            if (frozen) { /* constant statistics: dx = dy gamma rstd */
+                grad_map(c->dy + off, c->dy + off, c->dx + off, g->hw, ZERO, c->gamma[ch] * rstd, ZERO, ZERO);
+            } else {
+                grad_input(c, c->dy + off, c->x + off, c->dx + off, ch, mean, rstd, c->gamma[ch] * sa,
+                           c->gamma[ch] * sb);
             }
         }
     }
@@ -195,12 +364,21 @@ static void norm_input_range(void *p, uint32_t begin, uint32_t end)
 void bt_norm_backward(const bt_norm_geom *g, const bt_real *x, const bt_real *stats, const bt_real *gamma,
                       const bt_real *dy, bt_real *dx, bt_real *dgamma, bt_real *dbeta)
 {
-    norm_ctx c = {g, x, gamma, NULL, dy, NULL, NULL, (bt_real *)stats, NULL, dx, dgamma, dbeta, true};
-    if (dgamma || dbeta) {
-        bt_parallel_for(g->c, norm_params_range, &c);
-    }
-    if (dx) {
-        bt_parallel_for(norm_sets(g), norm_input_range, &c);
+    norm_ctx c = ctx_of(g, (bt_real *)stats);
+    c.x = x;
+    c.gamma = gamma;
+    c.dy = dy;
+    c.dx = dx;
+    c.dgamma = dgamma;
+    c.dbeta = dbeta;
+    if (g->mode == BT_NORM_GROUP) {
+        if (!dx && !dgamma && !dbeta) {
+            return;
+        }
+        bt_parallel_for(g->n * g->c, group_grad_sums, &c);
+        bt_parallel_for(g->n * g->c, group_grad_apply, &c);
+    } else {
+        bt_parallel_for(g->c, channel_backward, &c);
     }
 }
 
@@ -237,7 +415,8 @@ static bool norm_plan(const bt_layer_desc *d, const bt_layer_config *cfg, bool t
     }
     p->groups = g;
     p->stats_per_sample = cfg->norm_mode == BT_NORM_GROUP;
-    p->stats_elems = 2u * (p->stats_per_sample ? g : d->in.c);
+    /* GROUP: mean and rstd per group and two partial sums per channel, per sample (norm.h). */
+    p->stats_elems = p->stats_per_sample ? 2u * g + 2u * d->in.c : 2u * d->in.c;
     bool need = train_w || need_dx;
     if (cfg->norm_mode == BT_NORM_FROZEN) {
         /* Constant statistics: x-hat only for the gamma gradient. */

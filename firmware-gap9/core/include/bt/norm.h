@@ -6,7 +6,8 @@
  *           updated in training and used for prediction. Needs all N activations resident.
  *   FROZEN  batch norm with frozen running statistics, i.e. folded into a per-channel affine
  *           y = gamma * (x - mean) * rstd + beta; gamma and beta may still be trained.
- * Stats buffer: mean[S] then rstd[S], S = n * groups (GROUP) or c (BATCH, FROZEN). */
+ * Stats buffer (bt_norm_stats_count): mean[S] then rstd[S], S = n * groups (GROUP) or c (BATCH,
+ * FROZEN); GROUP mode then keeps two partial sums per sample and channel. */
 #ifndef BT_NORM_H
 #define BT_NORM_H
 
