@@ -66,6 +66,14 @@ static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 static uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1u) / b; }
 
+/* Job indices are mixed-radix numbers, least significant digit first: takes the next digit. */
+static uint32_t digit(uint32_t *rest, uint32_t radix)
+{
+    uint32_t d = *rest % radix;
+    *rest /= radix;
+    return d;
+}
+
 /* Kernel taps [lo, hi) that land inside the input for output position o along one axis. */
 static void tap_range(uint32_t o, uint32_t stride, uint32_t pad, uint32_t k, uint32_t in, int32_t *origin,
                       uint32_t *lo, uint32_t *hi)
@@ -487,14 +495,11 @@ static void conv_forward_range(void *p, uint32_t begin, uint32_t end)
     const bt_conv2d_geom *g = c->g;
     for (uint32_t idx = begin; idx < end; idx++) {
         uint32_t rest = idx;
-        uint32_t chunk = rest % c->chunks;
-        rest /= c->chunks;
-        uint32_t oh = rest % g->out_h;
-        rest /= g->out_h;
-        uint32_t blk = rest % c->blocks;
-        rest /= c->blocks;
-        uint32_t grp = rest % g->groups;
-        uint32_t s = rest / g->groups;
+        uint32_t chunk = digit(&rest, c->chunks);
+        uint32_t oh = digit(&rest, g->out_h);
+        uint32_t blk = digit(&rest, c->blocks);
+        uint32_t grp = digit(&rest, g->groups);
+        uint32_t s = rest;
         uint32_t oc0 = grp * c->ocpg + blk * OCB;
         int32_t ih0;
         fwd_row r;
@@ -633,12 +638,10 @@ static void conv_backward_input_range(void *p, uint32_t begin, uint32_t end)
     const bt_conv2d_geom *g = c->g;
     for (uint32_t idx = begin; idx < end; idx++) {
         uint32_t rest = idx;
-        uint32_t chunk = rest % c->chunks;
-        rest /= c->chunks;
-        uint32_t ih = rest % g->in_h;
-        rest /= g->in_h;
-        uint32_t ic = rest % g->in_c;
-        uint32_t s = rest / g->in_c;
+        uint32_t chunk = digit(&rest, c->chunks);
+        uint32_t ih = digit(&rest, g->in_h);
+        uint32_t ic = digit(&rest, g->in_c);
+        uint32_t s = rest;
         uint32_t grp = ic / c->icpg;
         /* Kernel rows feeding input row ih: kh = ih + pad_top - oh sh for output rows oh in range. */
         uint32_t top = ih + g->pad_top;
@@ -740,14 +743,11 @@ static void conv_backward_input_k1_range(void *p, uint32_t begin, uint32_t end)
     uint32_t ihs = g->kh == 1u ? g->in_h : 1u;
     for (uint32_t idx = begin; idx < end; idx++) {
         uint32_t rest = idx;
-        uint32_t chunk = rest % c->chunks;
-        rest /= c->chunks;
-        uint32_t rb = rest % c->blocks;
-        rest /= c->blocks;
-        uint32_t ih = rest % ihs;
-        rest /= ihs;
-        uint32_t grp = rest % g->groups;
-        uint32_t s = rest / g->groups;
+        uint32_t chunk = digit(&rest, c->chunks);
+        uint32_t rb = digit(&rest, c->blocks);
+        uint32_t ih = digit(&rest, ihs);
+        uint32_t grp = digit(&rest, g->groups);
+        uint32_t s = rest;
         uint32_t r0 = rb * 4u;
         uint32_t nr = min_u32(4u, rows - r0);
         uint32_t a = chunk * K1_CHUNK;
@@ -946,12 +946,10 @@ static void conv_backward_weights_range(void *p, uint32_t begin, uint32_t end)
     const bt_conv2d_geom *g = c->g;
     for (uint32_t idx = begin; idx < end; idx++) {
         uint32_t rest = idx;
-        uint32_t blk = rest % c->blocks;
-        rest /= c->blocks;
-        uint32_t kh = rest % g->kh;
-        rest /= g->kh;
-        uint32_t icl = rest % c->icpg;
-        uint32_t oc = rest / c->icpg;
+        uint32_t blk = digit(&rest, c->blocks);
+        uint32_t kh = digit(&rest, g->kh);
+        uint32_t icl = digit(&rest, c->icpg);
+        uint32_t oc = rest;
         uint32_t k0 = blk * WU;
         wgrad_taps(c, oc, icl, kh, k0, min_u32(WU, g->kw - k0));
     }
@@ -1041,9 +1039,10 @@ static void conv_backward_weights_k1_range(void *p, uint32_t begin, uint32_t end
     uint32_t rbs = div_up(rows, 4u);
     uint32_t obs = div_up(c->ocpg, OCB);
     for (uint32_t idx = begin; idx < end; idx++) {
-        uint32_t rb = idx % rbs;
-        uint32_t ob = (idx / rbs) % obs;
-        uint32_t grp = idx / rbs / obs;
+        uint32_t rest = idx;
+        uint32_t rb = digit(&rest, rbs);
+        uint32_t ob = digit(&rest, obs);
+        uint32_t grp = rest;
         uint32_t oc_end = grp * c->ocpg + min_u32(c->ocpg, (ob + 1u) * OCB);
         uint32_t r_end = min_u32(rows, (rb + 1u) * 4u);
         for (uint32_t oc = grp * c->ocpg + ob * OCB; oc < oc_end;) {
