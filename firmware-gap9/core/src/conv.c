@@ -34,7 +34,7 @@
 #define TT 8u      /* Toeplitz tile: outputs (forward, input gradient) */
 #define TU 8u      /* Toeplitz tile: taps per step */
 #define WU 8u      /* weight-gradient tile: taps */
-#define WT 4u      /* weight-gradient tile: outputs per step */
+#define WT 8u      /* weight-gradient tile: outputs per step */
 #define CHUNK 256u /* outputs per job along a row */
 
 #define UNROLL _Pragma("GCC unroll 16")
@@ -164,21 +164,22 @@ static void tile_taps_finish(tile_taps *t, uint32_t n)
     }
 }
 
-/* nb channels x OWB positions, tap loop over [0, taps): weight j of tap k is w[j rk + k], input
- * of position i is x[i sw + k]. One pointer per channel keeps the weight loads at fixed offsets. */
-INLINE void oc_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_real *w, size_t rk, uint32_t taps,
-                    const uint32_t nb, const uint32_t sw)
+/* nb channels x OWB positions, tap loop over [0, taps): weight of channel j and tap k is
+ * w[j cs + dir k], input of position i is x[i sw + k]. dir is +1 (forward) or -1 (input gradient:
+ * the kernel reversed). One pointer per channel keeps the weight loads at fixed offsets. */
+INLINE void oc_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_real *w, size_t cs, uint32_t taps,
+                    const uint32_t nb, const uint32_t sw, const int dir)
 {
     const bt_real *wp[OCB];
     UNROLL for (uint32_t j = 0; j < nb; j++) {
-        wp[j] = w + j * rk;
+        wp[j] = w + j * cs;
     }
     uint32_t k = 0;
     for (; k + 4u <= taps; k += 4u, x += 4) {
         UNROLL for (uint32_t u = 0; u < 4u; u++) {
             bt_real wv[OCB], xv[OWB];
             UNROLL for (uint32_t j = 0; j < nb; j++) {
-                wv[j] = wp[j][u];
+                wv[j] = wp[j][dir * (int)u];
             }
             UNROLL for (uint32_t i = 0; i < OWB; i++) {
                 xv[i] = x[i * sw + u];
@@ -190,13 +191,14 @@ INLINE void oc_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_real *w, s
             }
         }
         UNROLL for (uint32_t j = 0; j < nb; j++) {
-            wp[j] += 4;
+            wp[j] += dir * 4;
         }
     }
     for (; k < taps; k++, x++) {
         bt_real wv[OCB], xv[OWB];
         UNROLL for (uint32_t j = 0; j < nb; j++) {
-            wv[j] = *wp[j]++;
+            wv[j] = *wp[j];
+            wp[j] += dir;
         }
         UNROLL for (uint32_t i = 0; i < OWB; i++) {
             xv[i] = x[i * sw];
@@ -209,12 +211,26 @@ INLINE void oc_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_real *w, s
     }
 }
 
+/* The taps of a tile's positions that some of them lack (borders), one position at a time: taps
+ * [from[i], to[i]) of position i, for nb channels (weights as in oc_taps). */
+INLINE void oc_border_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_real *w, size_t cs, const uint32_t *from,
+                           const uint32_t *to, const uint32_t nb, const uint32_t sw, const int dir)
+{
+    UNROLL for (uint32_t i = 0; i < OWB; i++) {
+        for (uint32_t k = from[i]; k < to[i]; k++) {
+            UNROLL for (uint32_t j = 0; j < nb; j++) {
+                acc[j][i] = bt_fma(w[j * cs + (size_t)(dir * (int)k)], x[(int32_t)(i * sw + k)], acc[j][i]);
+            }
+        }
+    }
+}
+
 /* TT positions, tap loop over [0, taps): tap k has weight w[dir k] and position t reads v[t + k].
  * dir is +1 (forward) or -1 (input gradient: the kernel reversed). */
 INLINE void toeplitz_taps(bt_real acc[TT], const bt_real *v, const bt_real *w, uint32_t taps, const int dir)
 {
     uint32_t k = 0;
-    for (; k + TU <= taps; k += TU, v += TU, w += dir * (int)TU) {
+    _Pragma("GCC unroll 2") for (; k + TU <= taps; k += TU, v += TU, w += dir * (int)TU) {
         bt_real xv[TT + TU - 1u];
         UNROLL for (uint32_t q = 0; q < TT + TU - 1u; q++) {
             xv[q] = v[q];
@@ -295,23 +311,11 @@ INLINE void fwd_tile_oc(const conv_ctx *c, const fwd_row *r, uint32_t ow, const 
     FOR_FWD_ROWS(c, r, r->xs + iw0, xr, wr)
     {
         if (edges) {
-            UNROLL for (uint32_t i = 0; i < OWB; i++) {
-                for (uint32_t k = t.lo[i]; k < t.pre_end[i]; k++) {
-                    UNROLL for (uint32_t j = 0; j < nb; j++) {
-                        acc[j][i] = bt_fma(wr[j * rk + k], xr[(int32_t)(i * sw + k)], acc[j][i]);
-                    }
-                }
-            }
+            oc_border_taps(acc, xr, wr, rk, t.lo, t.pre_end, nb, sw, 1);
         }
-        oc_taps(acc, xr + t.clo, wr + t.clo, rk, t.chi - t.clo, nb, sw);
+        oc_taps(acc, xr + t.clo, wr + t.clo, rk, t.chi - t.clo, nb, sw, 1);
         if (edges) {
-            UNROLL for (uint32_t i = 0; i < OWB; i++) {
-                for (uint32_t k = t.post_begin[i]; k < t.hi[i]; k++) {
-                    UNROLL for (uint32_t j = 0; j < nb; j++) {
-                        acc[j][i] = bt_fma(wr[j * rk + k], xr[(int32_t)(i * sw + k)], acc[j][i]);
-                    }
-                }
-            }
+            oc_border_taps(acc, xr, wr, rk, t.post_begin, t.hi, nb, sw, 1);
         }
     }
     UNROLL for (uint32_t j = 0; j < nb; j++) {
@@ -361,7 +365,53 @@ INLINE void fwd_tile_dw(const conv_ctx *c, const fwd_row *r, uint32_t ow, const 
 }
 
 /* Kernels one tap wide (spatial C x 1, pointwise 1 x 1), stride 1: nb channels x OWB outputs, a
- * matrix product over the kernel rows (icl, kh) with the rows as the inner loop. */
+ * matrix product over the kernel rows (icl, kh) with the rows as the inner loop. When every kernel
+ * row of every input channel is used and the rows are evenly spaced in the input (pointwise: one
+ * per channel; spatial: all rows of each channel), they are one loop of icpg kh rows, two per step. */
+INLINE void k1_matmul(bt_real acc[OCB][OWB], const bt_real *xr, size_t step, const bt_real *w, size_t rk, uint32_t rows,
+                    const uint32_t nb)
+{
+    const bt_real *wp[OCB];
+    UNROLL for (uint32_t j = 0; j < nb; j++) {
+        wp[j] = w + j * rk;
+    }
+    uint32_t k = 0;
+    const bt_real *xn = xr + step; /* the second row of a step */
+    for (; k + 2u <= rows; k += 2u, xr += 2u * step, xn += 2u * step) {
+        UNROLL for (uint32_t u = 0; u < 2u; u++) {
+            bt_real wv[OCB], xv[OWB];
+            UNROLL for (uint32_t j = 0; j < nb; j++) {
+                wv[j] = wp[j][u];
+            }
+            UNROLL for (uint32_t i = 0; i < OWB; i++) {
+                xv[i] = (u == 0u ? xr : xn)[i];
+            }
+            UNROLL for (uint32_t j = 0; j < nb; j++) {
+                UNROLL for (uint32_t i = 0; i < OWB; i++) {
+                    acc[j][i] = bt_fma(wv[j], xv[i], acc[j][i]);
+                }
+            }
+        }
+        UNROLL for (uint32_t j = 0; j < nb; j++) {
+            wp[j] += 2;
+        }
+    }
+    if (k < rows) {
+        bt_real wv[OCB], xv[OWB];
+        UNROLL for (uint32_t j = 0; j < nb; j++) {
+            wv[j] = *wp[j];
+        }
+        UNROLL for (uint32_t i = 0; i < OWB; i++) {
+            xv[i] = xr[i];
+        }
+        UNROLL for (uint32_t j = 0; j < nb; j++) {
+            UNROLL for (uint32_t i = 0; i < OWB; i++) {
+                acc[j][i] = bt_fma(wv[j], xv[i], acc[j][i]);
+            }
+        }
+    }
+}
+
 INLINE void fwd_tile_k1(const conv_ctx *c, const fwd_row *r, uint32_t ow, const uint32_t nb)
 {
     const bt_conv2d_geom *g = c->g;
@@ -372,25 +422,11 @@ INLINE void fwd_tile_k1(const conv_ctx *c, const fwd_row *r, uint32_t ow, const 
         }
     }
     uint32_t rows = r->khh - r->khl;
-    for (uint32_t icl = 0; icl < c->icpg; icl++) {
-        const bt_real *xr = r->xs + icl * c->in_hw + ow;
-        const bt_real *wp[OCB];
-        UNROLL for (uint32_t j = 0; j < nb; j++) {
-            wp[j] = r->wo + j * c->rk + (size_t)icl * g->kh;
-        }
-        for (uint32_t k = 0; k < rows; k++, xr += g->in_w) {
-            bt_real wv[OCB], xv[OWB];
-            UNROLL for (uint32_t j = 0; j < nb; j++) {
-                wv[j] = *wp[j]++;
-            }
-            UNROLL for (uint32_t i = 0; i < OWB; i++) {
-                xv[i] = xr[i];
-            }
-            UNROLL for (uint32_t j = 0; j < nb; j++) {
-                UNROLL for (uint32_t i = 0; i < OWB; i++) {
-                    acc[j][i] = bt_fma(wv[j], xv[i], acc[j][i]);
-                }
-            }
+    if (rows == g->kh && (g->kh == 1u || g->kh == g->in_h)) {
+        k1_matmul(acc, r->xs + ow, g->kh == 1u ? c->in_hw : g->in_w, r->wo, c->rk, c->icpg * rows, nb);
+    } else {
+        for (uint32_t icl = 0; icl < c->icpg; icl++) {
+            k1_matmul(acc, r->xs + icl * c->in_hw + ow, g->in_w, r->wo + (size_t)icl * g->kh, c->rk, rows, nb);
         }
     }
     UNROLL for (uint32_t j = 0; j < nb; j++) {
@@ -440,6 +476,13 @@ static void fwd_point(const conv_ctx *c, const fwd_row *r, uint32_t j, uint32_t 
     store_outputs(r->yo + (size_t)j * c->out_hw + ow, &acc, 1u, r->bias ? r->bias + j : NULL);
 }
 
+/* How many whole tiles of `width` positions from pos, before b, lie inside [lo, hi) where every
+ * tap is inside (0: the tile at pos needs the border variant). */
+static uint32_t inner_tiles(const conv_ctx *c, uint32_t pos, uint32_t b, uint32_t width)
+{
+    return pos >= c->lo ? (min_u32(b, c->hi) - min_u32(pos, c->hi)) / width : 0u;
+}
+
 /* Outputs [a, b) of one row of a channel block: tiles of `width` positions, the edge variant where
  * a tile reaches outside [lo, hi), single outputs for the rest. */
 static void fwd_run(const conv_ctx *c, const fwd_row *r, uint32_t a, uint32_t b, uint32_t width, fwd_tile_fn inner,
@@ -447,14 +490,9 @@ static void fwd_run(const conv_ctx *c, const fwd_row *r, uint32_t a, uint32_t b,
 {
     uint32_t ow = a;
     while (ow + width <= b) {
-        uint32_t run = ow >= c->lo ? (min_u32(b, c->hi) - min_u32(ow, c->hi)) / width : 0u;
-        if (run > 0u) {
-            inner(c, r, ow, run);
-            ow += run * width;
-        } else {
-            edge(c, r, ow, 1u);
-            ow += width;
-        }
+        uint32_t run = inner_tiles(c, ow, b, width);
+        (run > 0u ? inner : edge)(c, r, ow, run > 0u ? run : 1u);
+        ow += (run > 0u ? run : 1u) * width;
     }
     for (; ow < b; ow++) {
         for (uint32_t j = 0; j < r->nb; j++) {
@@ -553,28 +591,39 @@ typedef struct bwd_row {
                            *dend_ = dyr + (r)->nkh * (r)->dy_step;                                    \
              dyr < dend_; dyr += (r)->dy_step, wr -= (r)->w_step)
 
-/* TT input gradients from iw. Tap t (ascending) is kernel column kw - 1 - t; it reads output
- * iw + t - (kw - 1 - pad_left). */
+/* The taps of n input gradients from iw (tile_taps). Tap t (ascending) is kernel column kw - 1 - t;
+ * position i reads output first + i + t, valid when inside [0, out_w). */
+static void bwd_taps(const conv_ctx *c, int32_t first, uint32_t n, tile_taps *t)
+{
+    const uint32_t kw = c->g->kw;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t lo = -(first + (int32_t)i);
+        int32_t hi = (int32_t)c->g->out_w - (first + (int32_t)i);
+        t->lo[i] = lo < 0 ? 0u : min_u32((uint32_t)lo, kw);
+        t->hi[i] = hi < 0 ? 0u : min_u32((uint32_t)hi, kw);
+        t->hi[i] = max_u32(t->hi[i], t->lo[i]);
+    }
+    tile_taps_finish(t, n);
+}
+
+/* Output read by tap 0 of input position iw. */
+static int32_t bwd_first(const conv_ctx *c, uint32_t iw)
+{
+    return (int32_t)iw - (int32_t)(c->g->kw - 1u - c->g->pad_left);
+}
+
+/* One input channel: TT input gradients from iw (Toeplitz tile). */
 INLINE void bwd_tile(const conv_ctx *c, const bwd_row *r, uint32_t iw, const bool edges)
 {
-    const bt_conv2d_geom *g = c->g;
-    const uint32_t kw = g->kw;
+    const uint32_t kw = c->g->kw;
     bt_real acc[TT];
     UNROLL for (uint32_t i = 0; i < TT; i++) {
         acc[i] = ZERO;
     }
-    int32_t first = (int32_t)iw - (int32_t)(kw - 1u - g->pad_left); /* output read by tap 0 of position 0 */
+    int32_t first = bwd_first(c, iw);
     tile_taps t;
     if (edges) {
-        for (uint32_t i = 0; i < TT; i++) {
-            /* tap t valid when 0 <= first + i + t < out_w */
-            int32_t lo = -(first + (int32_t)i);
-            int32_t hi = (int32_t)g->out_w - (first + (int32_t)i);
-            t.lo[i] = lo < 0 ? 0u : min_u32((uint32_t)lo, kw);
-            t.hi[i] = hi < 0 ? 0u : min_u32((uint32_t)hi, kw);
-            t.hi[i] = max_u32(t.hi[i], t.lo[i]);
-        }
-        tile_taps_finish(&t, TT);
+        bwd_taps(c, first, TT, &t);
     } else {
         t.clo = 0u;
         t.chi = kw;
@@ -599,24 +648,54 @@ INLINE void bwd_tile(const conv_ctx *c, const bwd_row *r, uint32_t iw, const boo
             }
         }
     }
-    UNROLL for (uint32_t i = 0; i < TT; i++) {
-        r->dxr[iw + i] = acc[i];
-    }
+    store_outputs(r->dxr + iw, acc, TT, NULL);
 }
 
-static void bwd_inner(const conv_ctx *c, const bwd_row *r, uint32_t iw, uint32_t tiles)
+/* nb input channels of a group: OWB input gradients from iw each. Their weights for one kernel
+ * row are kh kw apart. */
+INLINE void bwd_tile_ic(const conv_ctx *c, const bwd_row *r, uint32_t iw, const uint32_t nb, const bool edges)
 {
-    for (uint32_t k = 0; k < tiles; k++, iw += TT) {
-        bwd_tile(c, r, iw, false);
+    const uint32_t kw = c->g->kw;
+    const size_t cs = (size_t)c->g->kh * kw;
+    bt_real acc[OCB][OWB];
+    UNROLL for (uint32_t j = 0; j < nb; j++) {
+        UNROLL for (uint32_t i = 0; i < OWB; i++) {
+            acc[j][i] = ZERO;
+        }
+    }
+    int32_t first = bwd_first(c, iw);
+    tile_taps t;
+    if (edges) {
+        bwd_taps(c, first, OWB, &t);
+    } else {
+        t.clo = 0u;
+        t.chi = kw;
+    }
+    FOR_BWD_ROWS(c, r, dyr, wr)
+    {
+        const bt_real *v = dyr + first;
+        const bt_real *wt = wr + (kw - 1u);
+        if (edges) {
+            oc_border_taps(acc, v, wt, cs, t.lo, t.pre_end, nb, 1u, -1);
+        }
+        oc_taps(acc, v + t.clo, wt - t.clo, cs, t.chi - t.clo, nb, 1u, -1);
+        if (edges) {
+            oc_border_taps(acc, v, wt, cs, t.post_begin, t.hi, nb, 1u, -1);
+        }
+    }
+    UNROLL for (uint32_t j = 0; j < nb; j++) {
+        store_outputs(r->dxr + (size_t)j * c->in_hw + iw, acc[j], OWB, NULL);
     }
 }
 
-static void bwd_edge(const conv_ctx *c, const bwd_row *r, uint32_t iw) { bwd_tile(c, r, iw, true); }
-
-/* dx at iw, any position. */
-static void bwd_point(const conv_ctx *c, const bwd_row *r, uint32_t iw)
+/* dx at iw of the block's channel j, any position. */
+static void bwd_point(const conv_ctx *c, const bwd_row *block, uint32_t j, uint32_t iw)
 {
     const bt_conv2d_geom *g = c->g;
+    bwd_row rj = *block;
+    rj.wi += (size_t)j * g->kh * g->kw;
+    rj.dxr += (size_t)j * c->in_hw;
+    const bwd_row *r = &rj;
     /* ow = iw + pad_left - kw must lie in [0, out_w). */
     int32_t top = (int32_t)iw + (int32_t)g->pad_left;
     int32_t kw_hi = top < (int32_t)g->kw - 1 ? top : (int32_t)g->kw - 1;
@@ -631,7 +710,45 @@ static void bwd_point(const conv_ctx *c, const bwd_row *r, uint32_t iw)
     r->dxr[iw] = acc;
 }
 
-/* Jobs (sample, input channel, input row, chunk of the row); stride 1 along the width. */
+/* Runs of `tiles` tiles from iw, one call each. */
+typedef void (*bwd_tile_fn)(const conv_ctx *c, const bwd_row *r, uint32_t iw, uint32_t tiles);
+#define BWD_TILES(name, width, tile)                                                                 \
+    static void name(const conv_ctx *c, const bwd_row *r, uint32_t iw, uint32_t tiles)               \
+    {                                                                                                \
+        for (uint32_t k_ = 0; k_ < tiles; k_++, iw += (width)) {                                     \
+            tile;                                                                                    \
+        }                                                                                            \
+    }
+BWD_TILES(bwd_dw, TT, bwd_tile(c, r, iw, false))
+BWD_TILES(bwd_dw_edge, TT, bwd_tile(c, r, iw, true))
+BWD_TILES(bwd_ic4, OWB, bwd_tile_ic(c, r, iw, 4u, false))
+BWD_TILES(bwd_ic4_edge, OWB, bwd_tile_ic(c, r, iw, 4u, true))
+BWD_TILES(bwd_ic2, OWB, bwd_tile_ic(c, r, iw, 2u, false))
+BWD_TILES(bwd_ic2_edge, OWB, bwd_tile_ic(c, r, iw, 2u, true))
+
+/* Input gradients [a, b) of one row of nb channels (1, 2 or 4): tiles where they fit (the border
+ * variant where a tile reaches outside [lo, hi)), single positions for the rest. */
+static void bwd_run(const conv_ctx *c, const bwd_row *r, uint32_t nb, uint32_t a, uint32_t b)
+{
+    uint32_t width = nb == 1u ? TT : OWB;
+    bwd_tile_fn inner = nb == 1u ? bwd_dw : (nb == 2u ? bwd_ic2 : bwd_ic4);
+    bwd_tile_fn edge = nb == 1u ? bwd_dw_edge : (nb == 2u ? bwd_ic2_edge : bwd_ic4_edge);
+    uint32_t iw = a;
+    while (iw + width <= b) {
+        uint32_t run = inner_tiles(c, iw, b, width);
+        (run > 0u ? inner : edge)(c, r, iw, run > 0u ? run : 1u);
+        iw += (run > 0u ? run : 1u) * width;
+    }
+    for (; iw < b; iw++) {
+        for (uint32_t j = 0; j < nb; j++) {
+            bwd_point(c, r, j, iw);
+        }
+    }
+}
+
+/* Jobs (sample, group, block of input channels, input row, chunk of the row); stride 1 along the
+ * width. A block is 4 channels when the group has several (their weights share the loads of the
+ * output gradient), else the group's one channel. */
 static void conv_backward_input_range(void *p, uint32_t begin, uint32_t end)
 {
     const conv_ctx *c = (const conv_ctx *)p;
@@ -640,9 +757,11 @@ static void conv_backward_input_range(void *p, uint32_t begin, uint32_t end)
         uint32_t rest = idx;
         uint32_t chunk = digit(&rest, c->chunks);
         uint32_t ih = digit(&rest, g->in_h);
-        uint32_t ic = digit(&rest, g->in_c);
+        uint32_t blk = digit(&rest, c->blocks);
+        uint32_t grp = digit(&rest, g->groups);
         uint32_t s = rest;
-        uint32_t grp = ic / c->icpg;
+        uint32_t icl0 = blk * OCB;
+        uint32_t nb = min_u32(OCB, c->icpg - icl0);
         /* Kernel rows feeding input row ih: kh = ih + pad_top - oh sh for output rows oh in range. */
         uint32_t top = ih + g->pad_top;
         uint32_t oh_first = top >= g->kh ? (top - g->kh) / g->sh + 1u : 0u; /* kh <= kh - 1 */
@@ -652,28 +771,23 @@ static void conv_backward_input_range(void *p, uint32_t begin, uint32_t end)
         r.dy_step = g->out_w;
         r.w_step = (size_t)g->sh * g->kw;
         r.dys = c->dy + ((size_t)s * g->out_c + (size_t)grp * c->ocpg) * c->out_hw + (size_t)oh_first * g->out_w;
-        r.wi = c->w + (size_t)grp * c->ocpg * c->rk + (size_t)(ic % c->icpg) * g->kh * g->kw +
+        r.wi = c->w + (size_t)grp * c->ocpg * c->rk + (size_t)icl0 * g->kh * g->kw +
                (size_t)(top - oh_first * g->sh) * g->kw;
-        r.dxr = c->dx + ((size_t)s * g->in_c + ic) * c->in_hw + (size_t)ih * g->in_w;
+        r.dxr = c->dx + ((size_t)s * g->in_c + (size_t)grp * c->icpg + icl0) * c->in_hw + (size_t)ih * g->in_w;
         uint32_t a = chunk * CHUNK;
         uint32_t b = min_u32(a + CHUNK, g->in_w);
         if (r.nkh == 0u) {
-            memset(r.dxr + a, 0, sizeof(bt_real) * (b - a));
+            for (uint32_t j = 0; j < nb; j++) {
+                memset(r.dxr + (size_t)j * c->in_hw + a, 0, sizeof(bt_real) * (b - a));
+            }
             continue;
         }
-        uint32_t iw = a;
-        while (iw + TT <= b) {
-            uint32_t run = iw >= c->lo ? (min_u32(b, c->hi) - min_u32(iw, c->hi)) / TT : 0u;
-            if (run > 0u) {
-                bwd_inner(c, &r, iw, run);
-                iw += run * TT;
-            } else {
-                bwd_edge(c, &r, iw);
-                iw += TT;
-            }
-        }
-        for (; iw < b; iw++) {
-            bwd_point(c, &r, iw);
+        while (nb > 0u) { /* sub-blocks of 4, 2 and 1 channels */
+            uint32_t sub = nb >= 4u ? 4u : (nb >= 2u ? 2u : 1u);
+            bwd_run(c, &r, sub, a, b);
+            r.wi += (size_t)sub * g->kh * g->kw;
+            r.dxr += (size_t)sub * c->in_hw;
+            nb -= sub;
         }
     }
 }
@@ -846,70 +960,38 @@ void bt_conv2d_backward_input(const bt_conv2d_geom *g, uint32_t n, const bt_real
     c.hi = g->out_w + q + 1u >= g->kw ? min_u32(g->out_w + q + 1u - g->kw, g->in_w) : 0u;
     c.hi = max_u32(c.hi, c.lo);
     c.chunks = div_up(g->in_w, CHUNK);
-    bt_parallel_for(n * g->in_c * g->in_h * c.chunks, conv_backward_input_range, &c);
+    c.blocks = div_up(c.icpg, OCB);
+    bt_parallel_for(n * g->groups * c.blocks * g->in_h * c.chunks, conv_backward_input_range, &c);
 }
 
 /* ---- weight and bias gradients -------------------------------------------------------------------- */
 
-/* acc[u] += dy[ow] x[ow + u] over ow in [a, b) for u < nu, per tap in ascending ow. */
-static void wgrad_scalar(bt_real *acc, uint32_t nu, const bt_real *dyr, const bt_real *xr, uint32_t a, uint32_t b)
+/* acc += dy[ow] x[ow] over ow in [a, b), ascending. */
+static bt_real wgrad_dot(bt_real acc, const bt_real *dyr, const bt_real *xr, uint32_t a, uint32_t b)
 {
-    for (uint32_t u = 0; u < nu; u++) {
-        bt_real s = acc[u];
-        for (uint32_t ow = a; ow < b; ow++) {
-            s = bt_fma(dyr[ow], xr[ow + u], s);
-        }
-        acc[u] = s;
+    for (uint32_t ow = a; ow < b; ow++) {
+        acc = bt_fma(dyr[ow], xr[ow], acc);
     }
+    return acc;
 }
 
-/* WU taps, positions [a, b) where all of them fall inside: WT positions per step. */
-static void wgrad_tile(bt_real acc[WU], const bt_real *dyr, const bt_real *xr, uint32_t a, uint32_t b)
-{
-    bt_real s[WU];
-    UNROLL for (uint32_t u = 0; u < WU; u++) {
-        s[u] = acc[u];
-    }
-    uint32_t ow = a;
-    for (; ow + WT <= b; ow += WT) {
-        bt_real dv[WT], xv[WT + WU - 1u];
-        UNROLL for (uint32_t t = 0; t < WT; t++) {
-            dv[t] = dyr[ow + t];
-        }
-        UNROLL for (uint32_t q = 0; q < WT + WU - 1u; q++) {
-            xv[q] = xr[ow + q];
-        }
-        UNROLL for (uint32_t t = 0; t < WT; t++) {
-            UNROLL for (uint32_t u = 0; u < WU; u++) {
-                s[u] = bt_fma(dv[t], xv[t + u], s[u]);
-            }
-        }
-    }
-    for (; ow < b; ow++) {
-        bt_real d = dyr[ow];
-        UNROLL for (uint32_t u = 0; u < WU; u++) {
-            s[u] = bt_fma(d, xr[ow + u], s[u]);
-        }
-    }
-    UNROLL for (uint32_t u = 0; u < WU; u++) {
-        acc[u] = s[u];
-    }
-}
-
-/* Taps [k0, k0 + nu) of one kernel row (oc, icl, kh), stride 1 along the width: sums over samples
- * and output rows, each tap in ascending output order. */
-static void wgrad_taps(const conv_ctx *c, uint32_t oc, uint32_t icl, uint32_t kh, uint32_t k0, uint32_t nu)
+/* nu taps of one kernel row (oc, icl, kh) from tap k0, stride 1 along the width: sums over samples
+ * and output rows, each tap in ascending output order. Tap k0 + u covers outputs [lo[u], hi[u]);
+ * the positions all nu taps cover run WT at a time through registers, the others (borders) one
+ * tap at a time, before and after. */
+INLINE void wgrad_block(const conv_ctx *c, uint32_t oc, uint32_t icl, uint32_t kh, uint32_t k0, const uint32_t nu)
 {
     const bt_conv2d_geom *g = c->g;
     uint32_t ic = (oc / c->ocpg) * c->icpg + icl;
     bt_real acc[WU];
     uint32_t lo[WU], hi[WU];
-    for (uint32_t u = 0; u < nu; u++) {
+    UNROLL for (uint32_t u = 0; u < nu; u++) {
         acc[u] = ZERO;
         out_range(k0 + u, 1u, g->pad_left, g->in_w, g->out_w, &lo[u], &hi[u]);
     }
-    /* Tap k0 + u covers ow in [lo[u], hi[u]); all WU taps cover [lo[0], hi[WU - 1]). */
-    bool tiled = nu == WU && hi[WU - 1u] > lo[0];
+    uint32_t clo = lo[0], chi = hi[nu - 1u];
+    bool common = chi > clo;
+    bool borders = !common || lo[nu - 1u] != clo || hi[0] != chi;
     uint32_t ohl, ohh;
     out_range(kh, g->sh, g->pad_top, g->in_h, g->out_h, &ohl, &ohh);
     for (uint32_t s = 0; s < c->n; s++) {
@@ -918,24 +1000,64 @@ static void wgrad_taps(const conv_ctx *c, uint32_t oc, uint32_t icl, uint32_t kh
         const bt_real *xr = c->x + ((size_t)s * g->in_c + ic) * c->in_hw +
                             (size_t)(ohl * g->sh + kh - g->pad_top) * g->in_w + ((int32_t)k0 - (int32_t)g->pad_left);
         for (uint32_t oh = ohl; oh < ohh; oh++, dyr += g->out_w, xr += (size_t)g->sh * g->in_w) {
-            if (!tiled) {
+            if (!common) {
                 for (uint32_t u = 0; u < nu; u++) {
-                    wgrad_scalar(acc + u, 1u, dyr, xr + u, lo[u], hi[u]);
+                    acc[u] = wgrad_dot(acc[u], dyr, xr + u, lo[u], hi[u]);
                 }
                 continue;
             }
-            for (uint32_t u = 1; u < WU; u++) { /* positions before the common range */
-                wgrad_scalar(acc + u, 1u, dyr, xr + u, lo[u], lo[0]);
+            if (borders) { /* positions before the common range */
+                for (uint32_t u = 1; u < nu; u++) {
+                    acc[u] = wgrad_dot(acc[u], dyr, xr + u, lo[u], clo);
+                }
             }
-            wgrad_tile(acc, dyr, xr, lo[0], hi[WU - 1u]);
-            for (uint32_t u = 0; u + 1u < WU; u++) { /* and after it */
-                wgrad_scalar(acc + u, 1u, dyr, xr + u, hi[WU - 1u], hi[u]);
+            uint32_t ow = clo;
+            _Pragma("GCC unroll 2") for (; ow + WT <= chi; ow += WT) {
+                bt_real dv[WT], xv[WT + WU - 1u];
+                UNROLL for (uint32_t t = 0; t < WT; t++) {
+                    dv[t] = dyr[ow + t];
+                }
+                UNROLL for (uint32_t q = 0; q < WT + nu - 1u; q++) {
+                    xv[q] = xr[ow + q];
+                }
+                UNROLL for (uint32_t t = 0; t < WT; t++) {
+                    UNROLL for (uint32_t u = 0; u < nu; u++) {
+                        acc[u] = bt_fma(dv[t], xv[t + u], acc[u]);
+                    }
+                }
+            }
+            for (; ow < chi; ow++) {
+                bt_real d = dyr[ow];
+                UNROLL for (uint32_t u = 0; u < nu; u++) {
+                    acc[u] = bt_fma(d, xr[ow + u], acc[u]);
+                }
+            }
+            if (borders) { /* and after it */
+                for (uint32_t u = 0; u + 1u < nu; u++) {
+                    acc[u] = wgrad_dot(acc[u], dyr, xr + u, chi, hi[u]);
+                }
             }
         }
     }
     bt_real *d = c->dw + (((size_t)oc * c->icpg + icl) * g->kh + kh) * g->kw + k0;
-    for (uint32_t u = 0; u < nu; u++) {
+    UNROLL for (uint32_t u = 0; u < nu; u++) {
         d[u] = d[u] + acc[u];
+    }
+}
+
+/* Taps [k0, k0 + n) of a kernel row, n <= WU: blocks of 8, 4 and single taps. */
+static void wgrad_taps(const conv_ctx *c, uint32_t oc, uint32_t icl, uint32_t kh, uint32_t k0, uint32_t n)
+{
+    uint32_t k = k0;
+    if (n == WU) {
+        wgrad_block(c, oc, icl, kh, k, WU);
+        return;
+    }
+    for (; k + 4u <= k0 + n; k += 4u) {
+        wgrad_block(c, oc, icl, kh, k, 4u);
+    }
+    for (; k < k0 + n; k++) {
+        wgrad_block(c, oc, icl, kh, k, 1u);
     }
 }
 
@@ -978,8 +1100,8 @@ INLINE void wgrad_k1_tile(const conv_ctx *c, uint32_t oc0, uint32_t r0, const ui
             xp[i] = c->x + ((size_t)s * g->in_c + ic0 + r / g->kh) * c->in_hw + (size_t)(r % g->kh) * g->in_w;
         }
         size_t p = 0;
-        for (; p + 2u <= c->out_hw; p += 2u) {
-            UNROLL for (uint32_t q = 0; q < 2u; q++) {
+        for (; p + 4u <= c->out_hw; p += 4u) {
+            UNROLL for (uint32_t q = 0; q < 4u; q++) {
                 bt_real dv[OCB], xv[4];
                 UNROLL for (uint32_t j = 0; j < nb; j++) {
                     dv[j] = dp[j][q];
@@ -994,10 +1116,10 @@ INLINE void wgrad_k1_tile(const conv_ctx *c, uint32_t oc0, uint32_t r0, const ui
                 }
             }
             UNROLL for (uint32_t j = 0; j < nb; j++) {
-                dp[j] += 2;
+                dp[j] += 4;
             }
             UNROLL for (uint32_t i = 0; i < nr; i++) {
-                xp[i] += 2;
+                xp[i] += 4;
             }
         }
         for (; p < c->out_hw; p++) {
