@@ -21,27 +21,100 @@ typedef struct pool_ctx {
     const bt_pool_geom *g;
     const bt_real *x, *dy;
     bt_real *y, *dx;
+    bt_real inv; /* 1 / window size */
 } pool_ctx;
 
-/* One (sample, channel) plane per index. */
+/* Windows tile the plane exactly (stride = window): each input belongs to at most one window, so
+ * the backward passes write instead of adding, and only the inputs no window covers need zeros. */
+static bool tiled(const bt_pool_geom *g) { return g->sw == g->kw && g->sh == g->kh; }
+
+/* Sum of a window (rows of kw values, in_w apart), rows and columns ascending, from 0. */
+static inline bt_real window_sum(const bt_pool_geom *g, const bt_real *w)
+{
+    bt_real acc = ZERO;
+    for (uint32_t kh = 0; kh < g->kh; kh++, w += g->in_w) {
+        uint32_t k = 0;
+        for (; k + 4u <= g->kw; k += 4u) {
+            acc = acc + w[k];
+            acc = acc + w[k + 1u];
+            acc = acc + w[k + 2u];
+            acc = acc + w[k + 3u];
+        }
+        for (; k < g->kw; k++) {
+            acc = acc + w[k];
+        }
+    }
+    return acc;
+}
+
+/* Offset (in the window) of its first maximum: rows and columns ascending, replaced only by a
+ * strictly greater value. With `zero`, also clears the window's inputs in z as it goes. */
+static inline __attribute__((always_inline)) size_t window_argmax(const bt_pool_geom *g, const bt_real *w, bt_real *z,
+                                                                  const bool zero)
+{
+    size_t best = 0;
+    bt_real m = w[0];
+    for (uint32_t kh = 0; kh < g->kh; kh++) {
+        size_t row = (size_t)kh * g->in_w;
+        for (uint32_t k = 0; k < g->kw; k++) {
+            bt_real v = w[row + k];
+            if (zero) {
+                z[row + k] = ZERO;
+            }
+            if (v > m) {
+                m = v;
+                best = row + k;
+            }
+        }
+    }
+    return best;
+}
+
+/* Zeroes the inputs of a plane that no window covers (tiled windows): the tail of every covered
+ * row and the rows below the last window. */
+static void zero_uncovered(const bt_pool_geom *g, bt_real *p)
+{
+    uint32_t cw = g->out_w * g->kw, ch = g->out_h * g->kh;
+    if (cw < g->in_w) {
+        for (uint32_t h = 0; h < ch; h++) {
+            memset(p + (size_t)h * g->in_w + cw, 0, sizeof(bt_real) * (g->in_w - cw));
+        }
+    }
+    memset(p + (size_t)ch * g->in_w, 0, sizeof(bt_real) * (size_t)(g->in_h - ch) * g->in_w);
+}
+
+/* Offset of window (oh, ow) in its input plane. Every kernel below takes one (sample, channel)
+ * plane per job and visits its windows in row-major order. */
+static size_t window_at(const bt_pool_geom *g, uint32_t oh, uint32_t ow)
+{
+    return (size_t)oh * g->sh * g->in_w + (size_t)ow * g->sw;
+}
+
+/* Windows one row high that tile their rows: each row is a run of windows of kw values. */
+static bool row_windows(const bt_pool_geom *g) { return g->kh == 1u && g->sw == g->kw; }
+
 static void avgpool_forward_range(void *p, uint32_t begin, uint32_t end)
 {
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
-    bt_real inv = ONE / (bt_real)(g->kh * g->kw);
+    if (row_windows(g)) {
+        for (uint32_t pl = begin; pl < end; pl++) {
+            for (uint32_t oh = 0; oh < g->out_h; oh++) {
+                const bt_real *x = c->x + ((size_t)pl * g->in_h + (size_t)oh * g->sh) * g->in_w;
+                bt_real *y = c->y + ((size_t)pl * g->out_h + oh) * g->out_w;
+                for (uint32_t ow = 0; ow < g->out_w; ow++, x += g->kw) {
+                    y[ow] = window_sum(g, x) * c->inv;
+                }
+            }
+        }
+        return;
+    }
     for (uint32_t pl = begin; pl < end; pl++) {
         const bt_real *xp = c->x + (size_t)pl * g->in_h * g->in_w;
         bt_real *yp = c->y + (size_t)pl * g->out_h * g->out_w;
-        for (uint32_t oh = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++) {
-                bt_real acc = ZERO;
-                for (uint32_t kh = 0; kh < g->kh; kh++) {
-                    const bt_real *xr = xp + (size_t)(oh * g->sh + kh) * g->in_w + ow * g->sw;
-                    for (uint32_t kw = 0; kw < g->kw; kw++) {
-                        acc = acc + xr[kw];
-                    }
-                }
-                yp[(size_t)oh * g->out_w + ow] = acc * inv;
+        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
+            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
+                yp[o] = window_sum(g, xp + window_at(g, oh, ow)) * c->inv;
             }
         }
     }
@@ -51,38 +124,50 @@ static void avgpool_backward_range(void *p, uint32_t begin, uint32_t end)
 {
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
-    bt_real inv = ONE / (bt_real)(g->kh * g->kw);
+    bool exact = tiled(g);
+    if (exact && g->kh == 1u) {
+        for (uint32_t pl = begin; pl < end; pl++) {
+            zero_uncovered(g, c->dx + (size_t)pl * g->in_h * g->in_w);
+            for (uint32_t oh = 0; oh < g->out_h; oh++) {
+                bt_real *dx = c->dx + ((size_t)pl * g->in_h + oh) * g->in_w;
+                const bt_real *dy = c->dy + ((size_t)pl * g->out_h + oh) * g->out_w;
+                for (uint32_t ow = 0; ow < g->out_w; ow++, dx += g->kw) {
+                    bt_real d = dy[ow] * c->inv;
+                    uint32_t k = 0;
+                    for (; k + 4u <= g->kw; k += 4u) {
+                        dx[k] = d;
+                        dx[k + 1u] = d;
+                        dx[k + 2u] = d;
+                        dx[k + 3u] = d;
+                    }
+                    for (; k < g->kw; k++) {
+                        dx[k] = d;
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (uint32_t pl = begin; pl < end; pl++) {
         bt_real *xp = c->dx + (size_t)pl * g->in_h * g->in_w;
         const bt_real *yp = c->dy + (size_t)pl * g->out_h * g->out_w;
-        memset(xp, 0, sizeof(bt_real) * g->in_h * g->in_w);
-        for (uint32_t oh = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++) {
-                bt_real d = yp[(size_t)oh * g->out_w + ow] * inv;
-                for (uint32_t kh = 0; kh < g->kh; kh++) {
-                    bt_real *xr = xp + (size_t)(oh * g->sh + kh) * g->in_w + ow * g->sw;
-                    for (uint32_t kw = 0; kw < g->kw; kw++) {
-                        xr[kw] = xr[kw] + d;
+        if (exact) {
+            zero_uncovered(g, xp);
+        } else {
+            memset(xp, 0, sizeof(bt_real) * g->in_h * g->in_w);
+        }
+        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
+            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
+                bt_real d = yp[o] * c->inv;
+                bt_real *r = xp + window_at(g, oh, ow);
+                for (uint32_t kh = 0; kh < g->kh; kh++, r += g->in_w) {
+                    for (uint32_t k = 0; k < g->kw; k++) {
+                        r[k] = exact ? d : r[k] + d;
                     }
                 }
             }
         }
     }
-}
-
-/* Index of the first maximum of a window, relative to the plane. */
-static size_t window_argmax(const bt_pool_geom *g, const bt_real *xp, uint32_t oh, uint32_t ow)
-{
-    size_t best = (size_t)(oh * g->sh) * g->in_w + ow * g->sw;
-    for (uint32_t kh = 0; kh < g->kh; kh++) {
-        for (uint32_t kw = 0; kw < g->kw; kw++) {
-            size_t i = (size_t)(oh * g->sh + kh) * g->in_w + ow * g->sw + kw;
-            if (xp[i] > xp[best]) {
-                best = i;
-            }
-        }
-    }
-    return best;
 }
 
 static void maxpool_forward_range(void *p, uint32_t begin, uint32_t end)
@@ -92,9 +177,10 @@ static void maxpool_forward_range(void *p, uint32_t begin, uint32_t end)
     for (uint32_t pl = begin; pl < end; pl++) {
         const bt_real *xp = c->x + (size_t)pl * g->in_h * g->in_w;
         bt_real *yp = c->y + (size_t)pl * g->out_h * g->out_w;
-        for (uint32_t oh = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++) {
-                yp[(size_t)oh * g->out_w + ow] = xp[window_argmax(g, xp, oh, ow)];
+        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
+            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
+                const bt_real *w = xp + window_at(g, oh, ow);
+                yp[o] = w[window_argmax(g, w, NULL, false)];
             }
         }
     }
@@ -104,42 +190,55 @@ static void maxpool_backward_range(void *p, uint32_t begin, uint32_t end)
 {
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
+    bool exact = tiled(g);
     for (uint32_t pl = begin; pl < end; pl++) {
         const bt_real *xp = c->x + (size_t)pl * g->in_h * g->in_w;
         bt_real *dxp = c->dx + (size_t)pl * g->in_h * g->in_w;
         const bt_real *yp = c->dy + (size_t)pl * g->out_h * g->out_w;
-        memset(dxp, 0, sizeof(bt_real) * g->in_h * g->in_w);
-        for (uint32_t oh = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++) {
-                size_t i = window_argmax(g, xp, oh, ow);
-                dxp[i] = dxp[i] + yp[(size_t)oh * g->out_w + ow];
+        if (exact) {
+            zero_uncovered(g, dxp);
+        } else {
+            memset(dxp, 0, sizeof(bt_real) * g->in_h * g->in_w);
+        }
+        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
+            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
+                size_t w = window_at(g, oh, ow);
+                if (exact) { /* the window's inputs are only its own: clear them, then route */
+                    dxp[w + window_argmax(g, xp + w, dxp + w, true)] = yp[o];
+                } else {
+                    size_t best = w + window_argmax(g, xp + w, NULL, false);
+                    dxp[best] = dxp[best] + yp[o];
+                }
             }
         }
     }
 }
 
+static void pool_run(const bt_pool_geom *g, uint32_t n, const bt_real *x, const bt_real *dy, bt_real *y, bt_real *dx,
+                     bt_range_fn fn)
+{
+    pool_ctx c = {g, x, dy, y, dx, ONE / (bt_real)(g->kh * g->kw)};
+    bt_parallel_for(n * g->c, fn, &c);
+}
+
 void bt_avgpool_forward(const bt_pool_geom *g, uint32_t n, const bt_real *x, bt_real *y)
 {
-    pool_ctx c = {g, x, NULL, y, NULL};
-    bt_parallel_for(n * g->c, avgpool_forward_range, &c);
+    pool_run(g, n, x, NULL, y, NULL, avgpool_forward_range);
 }
 
 void bt_avgpool_backward(const bt_pool_geom *g, uint32_t n, const bt_real *dy, bt_real *dx)
 {
-    pool_ctx c = {g, NULL, dy, NULL, dx};
-    bt_parallel_for(n * g->c, avgpool_backward_range, &c);
+    pool_run(g, n, NULL, dy, NULL, dx, avgpool_backward_range);
 }
 
 void bt_maxpool_forward(const bt_pool_geom *g, uint32_t n, const bt_real *x, bt_real *y)
 {
-    pool_ctx c = {g, x, NULL, y, NULL};
-    bt_parallel_for(n * g->c, maxpool_forward_range, &c);
+    pool_run(g, n, x, NULL, y, NULL, maxpool_forward_range);
 }
 
 void bt_maxpool_backward(const bt_pool_geom *g, uint32_t n, const bt_real *x, const bt_real *dy, bt_real *dx)
 {
-    pool_ctx c = {g, x, dy, NULL, dx};
-    bt_parallel_for(n * g->c, maxpool_backward_range, &c);
+    pool_run(g, n, x, dy, NULL, dx, maxpool_backward_range);
 }
 
 /* ---- the AVGPOOL and MAXPOOL layer kinds ----------------------------------------------------- */
