@@ -201,8 +201,9 @@ static void linear_cases(void)
 {
     static linear_case c;
     static double dx[256], dw[1024], db[16];
-    const uint32_t shapes[3][3] = {{7, 3, 1}, {13, 5, 2}, {1, 4, 3}};
-    for (int s = 0; s < 3; s++) {
+    /* in, out, n: blocks of 4 outputs and remainders; several 64-input chunks */
+    const uint32_t shapes[4][3] = {{7, 3, 1}, {13, 5, 2}, {1, 4, 3}, {70, 4, 2}};
+    for (int s = 0; s < 4; s++) {
         c.in = shapes[s][0];
         c.out = shapes[s][1];
         c.n = shapes[s][2];
@@ -362,6 +363,8 @@ static void pool_cases(void)
     check_pool(true, 2, 2, 1, 17, 1, 4, 1, 4);
     check_pool(true, 1, 3, 6, 7, 3, 2, 2, 3);
     check_pool(true, 1, 2, 1, 9, 1, 3, 1, 2); /* overlapping windows */
+    check_pool(false, 1, 2, 4, 9, 2, 2, 2, 2); /* windows tiling the plane in 2-D, tails dropped */
+    check_pool(true, 1, 2, 4, 9, 2, 2, 2, 2);
 }
 
 /* ---- loss ---- */
