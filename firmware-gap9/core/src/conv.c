@@ -121,8 +121,18 @@ typedef struct conv_ctx {
     size_t in_hw, out_hw;
     uint32_t lo, hi;       /* positions along the width whose taps all fall inside */
     uint32_t chunks;       /* jobs per row */
+    uint32_t chunk_w;      /* positions per chunk (a multiple of the tile width) */
     uint32_t blocks;       /* forward: channel blocks per group; weight gradient: tap blocks */
 } conv_ctx;
+
+/* Cuts rows of `width` positions into chunks (bt_parallel_chunks, at least two tiles wide) whose
+ * widths are multiples of `align` (the tile width). */
+static void cut_rows(conv_ctx *c, uint32_t width, uint32_t jobs, uint32_t align, uint32_t most)
+{
+    uint32_t n = bt_parallel_chunks(width, jobs, 2u * align, most);
+    c->chunk_w = div_up(div_up(width, n), align) * align;
+    c->chunks = div_up(width, c->chunk_w);
+}
 
 static conv_ctx ctx_of(const bt_conv2d_geom *g, uint32_t n)
 {
@@ -450,7 +460,6 @@ FWD_TILES(fwd_oc4_s1_edge, OWB, fwd_tile_oc(c, r, ow, 4u, 1u, true))
 FWD_TILES(fwd_oc2_s1_edge, OWB, fwd_tile_oc(c, r, ow, 2u, 1u, true))
 FWD_TILES(fwd_oc1_s1_edge, OWB, fwd_tile_oc(c, r, ow, 1u, 1u, true))
 FWD_TILES(fwd_oc4_edge, OWB, fwd_tile_oc(c, r, ow, 4u, c->g->sw, true))
-FWD_TILES(fwd_oc2_edge, OWB, fwd_tile_oc(c, r, ow, 2u, c->g->sw, true))
 FWD_TILES(fwd_oc1_edge, OWB, fwd_tile_oc(c, r, ow, 1u, c->g->sw, true))
 FWD_TILES(fwd_k1_oc4, OWB, fwd_tile_k1(c, r, ow, 4u))
 FWD_TILES(fwd_k1_oc2, OWB, fwd_tile_k1(c, r, ow, 2u))
@@ -509,17 +518,19 @@ static void fwd_segment(const conv_ctx *c, const fwd_row *block, uint32_t a, uin
         fwd_run(c, block, a, b, TT, fwd_dw, fwd_dw_edge);
         return;
     }
-    fwd_row r = *block; /* channel sub-blocks of 4, 2 and 1 */
+    fwd_row r = *block;
     while (r.nb > 0u) {
-        uint32_t nb = r.nb >= 4u ? 4u : (r.nb >= 2u ? 2u : 1u);
+        /* Channel sub-blocks of 4, 2 and 1 (strided: 4 and 1, to keep the code small). */
+        uint32_t nb = r.nb >= 4u ? 4u : (r.nb >= 2u && s1 ? 2u : 1u);
         fwd_row sub = r;
         sub.nb = nb;
-        fwd_tile_fn inner = k1 ? (nb == 4u ? fwd_k1_oc4 : (nb == 2u ? fwd_k1_oc2 : fwd_k1_oc1))
-                               : (nb == 4u ? fwd_oc4_s1 : (nb == 2u ? fwd_oc2_s1 : fwd_oc1_s1));
-        fwd_tile_fn edge = nb == 4u ? (s1 ? fwd_oc4_s1_edge : fwd_oc4_edge)
-                                    : (nb == 2u ? (s1 ? fwd_oc2_s1_edge : fwd_oc2_edge)
-                                                : (s1 ? fwd_oc1_s1_edge : fwd_oc1_edge));
-        fwd_run(c, &sub, a, b, OWB, s1 ? inner : edge, edge);
+        fwd_tile_fn edge = nb == 4u   ? (s1 ? fwd_oc4_s1_edge : fwd_oc4_edge)
+                           : nb == 2u ? fwd_oc2_s1_edge
+                                      : (s1 ? fwd_oc1_s1_edge : fwd_oc1_edge);
+        fwd_tile_fn inner = !s1  ? edge
+                            : k1 ? (nb == 4u ? fwd_k1_oc4 : (nb == 2u ? fwd_k1_oc2 : fwd_k1_oc1))
+                                 : (nb == 4u ? fwd_oc4_s1 : (nb == 2u ? fwd_oc2_s1 : fwd_oc1_s1));
+        fwd_run(c, &sub, a, b, OWB, inner, edge);
         r.nb -= nb;
         r.wo += nb * c->rk;
         r.yo += nb * c->out_hw;
@@ -548,8 +559,8 @@ static void conv_forward_range(void *p, uint32_t begin, uint32_t end)
         r.yo = c->y + ((size_t)s * g->out_c + oc0) * c->out_hw + (size_t)oh * g->out_w;
         r.bias = c->bias ? c->bias + oc0 : NULL;
         r.nb = min_u32(OCB, c->ocpg - blk * OCB);
-        uint32_t a = chunk * CHUNK;
-        fwd_segment(c, &r, a, min_u32(a + CHUNK, g->out_w));
+        uint32_t a = chunk * c->chunk_w;
+        fwd_segment(c, &r, a, min_u32(a + c->chunk_w, g->out_w));
     }
 }
 
@@ -565,8 +576,8 @@ void bt_conv2d_forward(const bt_conv2d_geom *g, uint32_t n, const bt_real *x, co
     c.lo = min_u32(div_up(g->pad_left, g->sw), g->out_w);
     c.hi = g->in_w + g->pad_left >= g->kw ? min_u32((g->in_w + g->pad_left - g->kw) / g->sw + 1u, g->out_w) : 0u;
     c.hi = max_u32(c.hi, c.lo);
-    c.chunks = div_up(g->out_w, CHUNK);
     c.blocks = div_up(c.ocpg, OCB);
+    cut_rows(&c, g->out_w, n * g->groups * c.blocks * g->out_h, TT, CHUNK);
     bt_parallel_for(n * g->groups * c.blocks * g->out_h * c.chunks, conv_forward_range, &c);
 }
 
@@ -723,16 +734,14 @@ BWD_TILES(bwd_dw, TT, bwd_tile(c, r, iw, false))
 BWD_TILES(bwd_dw_edge, TT, bwd_tile(c, r, iw, true))
 BWD_TILES(bwd_ic4, OWB, bwd_tile_ic(c, r, iw, 4u, false))
 BWD_TILES(bwd_ic4_edge, OWB, bwd_tile_ic(c, r, iw, 4u, true))
-BWD_TILES(bwd_ic2, OWB, bwd_tile_ic(c, r, iw, 2u, false))
-BWD_TILES(bwd_ic2_edge, OWB, bwd_tile_ic(c, r, iw, 2u, true))
 
-/* Input gradients [a, b) of one row of nb channels (1, 2 or 4): tiles where they fit (the border
+/* Input gradients [a, b) of one row of nb channels (1 or 4): tiles where they fit (the border
  * variant where a tile reaches outside [lo, hi)), single positions for the rest. */
 static void bwd_run(const conv_ctx *c, const bwd_row *r, uint32_t nb, uint32_t a, uint32_t b)
 {
     uint32_t width = nb == 1u ? TT : OWB;
-    bwd_tile_fn inner = nb == 1u ? bwd_dw : (nb == 2u ? bwd_ic2 : bwd_ic4);
-    bwd_tile_fn edge = nb == 1u ? bwd_dw_edge : (nb == 2u ? bwd_ic2_edge : bwd_ic4_edge);
+    bwd_tile_fn inner = nb == 1u ? bwd_dw : bwd_ic4;
+    bwd_tile_fn edge = nb == 1u ? bwd_dw_edge : bwd_ic4_edge;
     uint32_t iw = a;
     while (iw + width <= b) {
         uint32_t run = inner_tiles(c, iw, b, width);
@@ -774,16 +783,16 @@ static void conv_backward_input_range(void *p, uint32_t begin, uint32_t end)
         r.wi = c->w + (size_t)grp * c->ocpg * c->rk + (size_t)icl0 * g->kh * g->kw +
                (size_t)(top - oh_first * g->sh) * g->kw;
         r.dxr = c->dx + ((size_t)s * g->in_c + (size_t)grp * c->icpg + icl0) * c->in_hw + (size_t)ih * g->in_w;
-        uint32_t a = chunk * CHUNK;
-        uint32_t b = min_u32(a + CHUNK, g->in_w);
+        uint32_t a = chunk * c->chunk_w;
+        uint32_t b = min_u32(a + c->chunk_w, g->in_w);
         if (r.nkh == 0u) {
             for (uint32_t j = 0; j < nb; j++) {
                 memset(r.dxr + (size_t)j * c->in_hw + a, 0, sizeof(bt_real) * (b - a));
             }
             continue;
         }
-        while (nb > 0u) { /* sub-blocks of 4, 2 and 1 channels */
-            uint32_t sub = nb >= 4u ? 4u : (nb >= 2u ? 2u : 1u);
+        while (nb > 0u) { /* sub-blocks of 4 and 1 channels */
+            uint32_t sub = nb >= 4u ? 4u : 1u;
             bwd_run(c, &r, sub, a, b);
             r.wi += (size_t)sub * g->kh * g->kw;
             r.dxr += (size_t)sub * c->in_hw;
@@ -848,7 +857,7 @@ static void bwd_k1_point(const conv_ctx *c, const k1_rows *t)
     *t->dx = acc;
 }
 
-/* Jobs (sample, group, input row of the pointwise case, block of 4 rows, chunk of K1_CHUNK). */
+/* Jobs (sample, group, input row of the pointwise case, block of 4 rows, chunk of the row). */
 static void conv_backward_input_k1_range(void *p, uint32_t begin, uint32_t end)
 {
     const conv_ctx *c = (const conv_ctx *)p;
@@ -864,8 +873,8 @@ static void conv_backward_input_k1_range(void *p, uint32_t begin, uint32_t end)
         uint32_t s = rest;
         uint32_t r0 = rb * 4u;
         uint32_t nr = min_u32(4u, rows - r0);
-        uint32_t a = chunk * K1_CHUNK;
-        uint32_t b = min_u32(a + K1_CHUNK, g->in_w);
+        uint32_t a = chunk * c->chunk_w;
+        uint32_t b = min_u32(a + c->chunk_w, g->in_w);
         k1_rows t;
         t.dx_step = g->kh == 1u ? c->in_hw : g->in_w;
         t.w = c->w + (size_t)grp * c->ocpg * c->rk + r0;
@@ -945,8 +954,8 @@ void bt_conv2d_backward_input(const bt_conv2d_geom *g, uint32_t n, const bt_real
     if (g->kw == 1u && g->sw == 1u && g->sh == 1u && g->pad_top == 0u && g->out_h + g->kh == g->in_h + 1u &&
         (g->out_h == 1u || g->kh == 1u)) {
         c.blocks = div_up(c.icpg * g->kh, 4u);
-        c.chunks = div_up(g->in_w, K1_CHUNK);
         uint32_t ihs = g->kh == 1u ? g->in_h : 1u;
+        cut_rows(&c, g->in_w, n * g->groups * ihs * c.blocks, OWB, K1_CHUNK);
         bt_parallel_for(n * g->groups * ihs * c.blocks * c.chunks, conv_backward_input_k1_range, &c);
         return;
     }
@@ -959,8 +968,8 @@ void bt_conv2d_backward_input(const bt_conv2d_geom *g, uint32_t n, const bt_real
     c.lo = min_u32(q, g->in_w);
     c.hi = g->out_w + q + 1u >= g->kw ? min_u32(g->out_w + q + 1u - g->kw, g->in_w) : 0u;
     c.hi = max_u32(c.hi, c.lo);
-    c.chunks = div_up(g->in_w, CHUNK);
     c.blocks = div_up(c.icpg, OCB);
+    cut_rows(&c, g->in_w, n * g->groups * c.blocks * g->in_h, TT, CHUNK);
     bt_parallel_for(n * g->groups * c.blocks * g->in_h * c.chunks, conv_backward_input_range, &c);
 }
 
@@ -1143,18 +1152,16 @@ INLINE void wgrad_k1_tile(const conv_ctx *c, uint32_t oc0, uint32_t r0, const ui
 }
 
 static void wgrad_k1_4x4(const conv_ctx *c, uint32_t oc0, uint32_t r0) { wgrad_k1_tile(c, oc0, r0, 4u, 4u); }
-static void wgrad_k1_2x4(const conv_ctx *c, uint32_t oc0, uint32_t r0) { wgrad_k1_tile(c, oc0, r0, 2u, 4u); }
 static void wgrad_k1_1x4(const conv_ctx *c, uint32_t oc0, uint32_t r0) { wgrad_k1_tile(c, oc0, r0, 1u, 4u); }
 static void wgrad_k1_4x1(const conv_ctx *c, uint32_t oc0, uint32_t r0) { wgrad_k1_tile(c, oc0, r0, 4u, 1u); }
-static void wgrad_k1_2x1(const conv_ctx *c, uint32_t oc0, uint32_t r0) { wgrad_k1_tile(c, oc0, r0, 2u, 1u); }
 static void wgrad_k1_1x1(const conv_ctx *c, uint32_t oc0, uint32_t r0) { wgrad_k1_tile(c, oc0, r0, 1u, 1u); }
 
 /* Jobs (group, block of 4 output channels, block of 4 rows). */
 static void conv_backward_weights_k1_range(void *p, uint32_t begin, uint32_t end)
 {
-    static void (*const tiles[2][3])(const conv_ctx *, uint32_t, uint32_t) = {
-        {wgrad_k1_4x4, wgrad_k1_2x4, wgrad_k1_1x4},
-        {wgrad_k1_4x1, wgrad_k1_2x1, wgrad_k1_1x1},
+    static void (*const tiles[2][2])(const conv_ctx *, uint32_t, uint32_t) = {
+        {wgrad_k1_4x4, wgrad_k1_1x4},
+        {wgrad_k1_4x1, wgrad_k1_1x1},
     };
     const conv_ctx *c = (const conv_ctx *)p;
     uint32_t rows = c->icpg * c->g->kh;
@@ -1168,10 +1175,10 @@ static void conv_backward_weights_k1_range(void *p, uint32_t begin, uint32_t end
         uint32_t oc_end = grp * c->ocpg + min_u32(c->ocpg, (ob + 1u) * OCB);
         uint32_t r_end = min_u32(rows, (rb + 1u) * 4u);
         for (uint32_t oc = grp * c->ocpg + ob * OCB; oc < oc_end;) {
-            uint32_t nb = oc_end - oc >= 4u ? 4u : (oc_end - oc >= 2u ? 2u : 1u);
+            uint32_t nb = oc_end - oc >= 4u ? 4u : 1u;
             for (uint32_t r = rb * 4u; r < r_end;) {
                 uint32_t nr = r_end - r >= 4u ? 4u : 1u;
-                tiles[nr == 4u ? 0 : 1][nb == 4u ? 0 : (nb == 2u ? 1 : 2)](c, oc, r);
+                tiles[nr == 4u ? 0 : 1][nb == 4u ? 0 : 1](c, oc, r);
                 r += nr;
             }
             oc += nb;

@@ -33,6 +33,7 @@ typedef struct norm_ctx {
     bool training;
     uint32_t cpg;
     bt_real count;        /* values per set */
+    uint32_t chunks, chunk_w; /* element-wise passes: chunks of each channel's hw values */
 } norm_ctx;
 
 static norm_ctx ctx_of(const bt_norm_geom *g, bt_real *stats)
@@ -47,24 +48,12 @@ static norm_ctx ctx_of(const bt_norm_geom *g, bt_real *stats)
     c.pb = c.pa + (size_t)g->n * g->c;
     c.cpg = g->mode == BT_NORM_GROUP ? g->c / g->groups : 1u;
     c.count = (bt_real)((size_t)g->hw * (g->mode == BT_NORM_GROUP ? c.cpg : g->n));
+    c.chunks = bt_parallel_chunks(g->hw, g->n * g->c, 64u, g->hw);
+    c.chunk_w = (g->hw + c.chunks - 1u) / c.chunks;
     return c;
 }
 
-static bt_real sum_of(const bt_real *v, size_t n)
-{
-    bt_real acc = ZERO;
-    size_t i = 0;
-    for (; i + 4u <= n; i += 4u) {
-        acc = acc + v[i];
-        acc = acc + v[i + 1u];
-        acc = acc + v[i + 2u];
-        acc = acc + v[i + 3u];
-    }
-    for (; i < n; i++) {
-        acc = acc + v[i];
-    }
-    return acc;
-}
+static bt_real sum_of(const bt_real *v, size_t n) { return bt_sum(ZERO, v, n); }
 
 static bt_real sq_dev_of(const bt_real *v, size_t n, bt_real mean)
 {
@@ -137,21 +126,37 @@ static void group_squares(void *p, uint32_t begin, uint32_t end)
     }
 }
 
+/* Element-wise passes run over (sample, channel, chunk) jobs: the values [*a, *b) of job j's
+ * channel (returned), and whether it is the channel's first chunk. */
+static uint32_t chunk_of(const norm_ctx *c, uint32_t j, size_t *a, size_t *b, bool *first)
+{
+    uint32_t chunk = j % c->chunks;
+    uint32_t idx = j / c->chunks;
+    size_t lo = (size_t)chunk * c->chunk_w;
+    size_t hi = lo + c->chunk_w < c->g->hw ? lo + c->chunk_w : c->g->hw;
+    *a = (size_t)idx * c->g->hw + lo;
+    *b = (size_t)idx * c->g->hw + hi;
+    *first = chunk == 0u;
+    return idx;
+}
+
 static void group_normalise(void *p, uint32_t begin, uint32_t end)
 {
     const norm_ctx *c = (const norm_ctx *)p;
     const bt_norm_geom *g = c->g;
-    for (uint32_t idx = begin; idx < end; idx++) {
+    for (uint32_t j = begin; j < end; j++) {
+        size_t a, b;
+        bool first;
+        uint32_t idx = chunk_of(c, j, &a, &b, &first);
         uint32_t set = set_of(c, idx);
         uint32_t ch = idx % g->c;
         bt_real mean = group_sum(c, c->pa, set, NULL) / c->count;
         bt_real rstd = ONE / bt_sqrt(group_sum(c, c->pb, set, NULL) / c->count + g->eps);
-        if (ch % c->cpg == 0u) {
+        if (ch % c->cpg == 0u && first) {
             c->mean[set] = mean;
             c->rstd[set] = rstd;
         }
-        size_t off = (size_t)idx * g->hw;
-        affine(c->x + off, c->y + off, g->hw, mean, c->gamma[ch] * rstd, c->beta[ch]);
+        affine(c->x + a, c->y + a, b - a, mean, c->gamma[ch] * rstd, c->beta[ch]);
     }
 }
 
@@ -189,16 +194,18 @@ static void running_forward(void *p, uint32_t begin, uint32_t end)
 {
     const norm_ctx *c = (const norm_ctx *)p;
     const bt_norm_geom *g = c->g;
-    for (uint32_t idx = begin; idx < end; idx++) {
+    for (uint32_t j = begin; j < end; j++) {
+        size_t a, b;
+        bool first;
+        uint32_t idx = chunk_of(c, j, &a, &b, &first);
         uint32_t ch = idx % g->c;
         bt_real mean = c->run_mean[ch];
         bt_real rstd = ONE / bt_sqrt(c->run_var[ch] + g->eps);
-        if (idx < g->c) {
+        if (idx < g->c && first) {
             c->mean[ch] = mean;
             c->rstd[ch] = rstd;
         }
-        size_t off = (size_t)idx * g->hw;
-        affine(c->x + off, c->y + off, g->hw, mean, c->gamma[ch] * rstd, c->beta[ch]);
+        affine(c->x + a, c->y + a, b - a, mean, c->gamma[ch] * rstd, c->beta[ch]);
     }
 }
 
@@ -216,11 +223,11 @@ void bt_norm_forward(const bt_norm_geom *g, const bt_real *x, const bt_real *gam
     if (g->mode == BT_NORM_GROUP) {
         bt_parallel_for(g->n * g->c, group_sums, &c);
         bt_parallel_for(g->n * g->c, group_squares, &c);
-        bt_parallel_for(g->n * g->c, group_normalise, &c);
+        bt_parallel_for(g->n * g->c * c.chunks, group_normalise, &c);
     } else if (g->mode == BT_NORM_BATCH && training) {
         bt_parallel_for(g->c, batch_forward, &c);
     } else {
-        bt_parallel_for(g->n * g->c, running_forward, &c);
+        bt_parallel_for(g->n * g->c * c.chunks, running_forward, &c);
     }
 }
 
@@ -265,12 +272,12 @@ static void grad_map(const bt_real *dy, const bt_real *x, bt_real *dx, size_t n,
  *      = k1 dy + k2 (x - mean) + k0,  k1 = rstd gamma, k2 = -rstd^2 m2, k0 = -rstd m1,
  * m1 = sum(gamma a) / count, m2 = sum(gamma b) rstd / count, with the sums a = sum dy and
  * b = sum dy (x - mean) per channel. */
-static void grad_input(const norm_ctx *c, const bt_real *dy, const bt_real *x, bt_real *dx, uint32_t ch,
+static void grad_input(const norm_ctx *c, const bt_real *dy, const bt_real *x, bt_real *dx, size_t n, uint32_t ch,
                        bt_real mean, bt_real rstd, bt_real s1, bt_real s2)
 {
     bt_real m1 = s1 / c->count;
     bt_real m2 = s2 * rstd / c->count;
-    grad_map(dy, x, dx, c->g->hw, mean, rstd * c->gamma[ch], -(rstd * rstd * m2), -(rstd * m1));
+    grad_map(dy, x, dx, n, mean, rstd * c->gamma[ch], -(rstd * rstd * m2), -(rstd * m1));
 }
 
 /* GROUP backward: channel sums per (sample, channel); then the input gradient per (sample,
@@ -293,9 +300,12 @@ static void group_grad_apply(void *p, uint32_t begin, uint32_t end)
 {
     const norm_ctx *c = (const norm_ctx *)p;
     const bt_norm_geom *g = c->g;
-    for (uint32_t idx = begin; idx < end; idx++) {
+    for (uint32_t j = begin; j < end; j++) {
+        size_t a, b;
+        bool first;
+        uint32_t idx = chunk_of(c, j, &a, &b, &first);
         uint32_t ch = idx % g->c;
-        if (idx < g->c) {
+        if (idx < g->c && first) {
             bt_real sa = ZERO, sb = ZERO; /* over the samples, each with its own rstd */
             for (uint32_t s = 0; s < g->n; s++) {
                 size_t k = (size_t)s * g->c + ch;
@@ -311,8 +321,7 @@ static void group_grad_apply(void *p, uint32_t begin, uint32_t end)
         }
         if (c->dx) {
             uint32_t set = set_of(c, idx);
-            size_t off = (size_t)idx * g->hw;
-            grad_input(c, c->dy + off, c->x + off, c->dx + off, ch, c->mean[set], c->rstd[set],
+            grad_input(c, c->dy + a, c->x + a, c->dx + a, b - a, ch, c->mean[set], c->rstd[set],
                        group_sum(c, c->pa, set, c->gamma), group_sum(c, c->pb, set, c->gamma));
         }
     }
@@ -354,7 +363,7 @@ static void channel_backward(void *p, uint32_t begin, uint32_t end)
             if (frozen) { /* constant statistics: dx = dy gamma rstd */
                 grad_map(c->dy + off, c->dy + off, c->dx + off, g->hw, ZERO, c->gamma[ch] * rstd, ZERO, ZERO);
             } else {
-                grad_input(c, c->dy + off, c->x + off, c->dx + off, ch, mean, rstd, c->gamma[ch] * sa,
+                grad_input(c, c->dy + off, c->x + off, c->dx + off, g->hw, ch, mean, rstd, c->gamma[ch] * sa,
                            c->gamma[ch] * sb);
             }
         }
@@ -376,7 +385,7 @@ void bt_norm_backward(const bt_norm_geom *g, const bt_real *x, const bt_real *st
             return;
         }
         bt_parallel_for(g->n * g->c, group_grad_sums, &c);
-        bt_parallel_for(g->n * g->c, group_grad_apply, &c);
+        bt_parallel_for(g->n * g->c * c.chunks, group_grad_apply, &c);
     } else {
         bt_parallel_for(g->c, channel_backward, &c);
     }

@@ -21,28 +21,36 @@ typedef struct pool_ctx {
     const bt_pool_geom *g;
     const bt_real *x, *dy;
     bt_real *y, *dx;
-    bt_real inv; /* 1 / window size */
+    bt_real inv;      /* 1 / window size */
+    uint32_t chunks;  /* jobs per plane */
+    uint32_t chunk_w; /* windows per job */
 } pool_ctx;
 
 /* Windows tile the plane exactly (stride = window): each input belongs to at most one window, so
  * the backward passes write instead of adding, and only the inputs no window covers need zeros. */
 static bool tiled(const bt_pool_geom *g) { return g->sw == g->kw && g->sh == g->kh; }
 
+/* kw copies of d. */
+static inline void row_fill(bt_real *r, uint32_t kw, bt_real d)
+{
+    uint32_t k = 0;
+    for (; k + 4u <= kw; k += 4u) {
+        r[k] = d;
+        r[k + 1u] = d;
+        r[k + 2u] = d;
+        r[k + 3u] = d;
+    }
+    for (; k < kw; k++) {
+        r[k] = d;
+    }
+}
+
 /* Sum of a window (rows of kw values, in_w apart), rows and columns ascending, from 0. */
 static inline bt_real window_sum(const bt_pool_geom *g, const bt_real *w)
 {
     bt_real acc = ZERO;
     for (uint32_t kh = 0; kh < g->kh; kh++, w += g->in_w) {
-        uint32_t k = 0;
-        for (; k + 4u <= g->kw; k += 4u) {
-            acc = acc + w[k];
-            acc = acc + w[k + 1u];
-            acc = acc + w[k + 2u];
-            acc = acc + w[k + 3u];
-        }
-        for (; k < g->kw; k++) {
-            acc = acc + w[k];
-        }
+        acc = bt_sum(acc, w, g->kw);
     }
     return acc;
 }
@@ -83,6 +91,17 @@ static void zero_uncovered(const bt_pool_geom *g, bt_real *p)
     memset(p + (size_t)ch * g->in_w, 0, sizeof(bt_real) * (size_t)(g->in_h - ch) * g->in_w);
 }
 
+/* Before a backward pass writes its windows (the plane's first job): tiled windows write every
+ * input they cover, so only the others need zeros; overlapping ones add (one job per plane). */
+static void clear_plane(const bt_pool_geom *g, bt_real *p, bool tiled_windows)
+{
+    if (tiled_windows) {
+        zero_uncovered(g, p);
+    } else {
+        memset(p, 0, sizeof(bt_real) * g->in_h * g->in_w);
+    }
+}
+
 /* Offset of window (oh, ow) in its input plane. Every kernel below takes one (sample, channel)
  * plane per job and visits its windows in row-major order. */
 static size_t window_at(const bt_pool_geom *g, uint32_t oh, uint32_t ow)
@@ -90,32 +109,58 @@ static size_t window_at(const bt_pool_geom *g, uint32_t oh, uint32_t ow)
     return (size_t)oh * g->sh * g->in_w + (size_t)ow * g->sw;
 }
 
-/* Windows one row high that tile their rows: each row is a run of windows of kw values. */
-static bool row_windows(const bt_pool_geom *g) { return g->kh == 1u && g->sw == g->kw; }
+/* Jobs: (plane, chunk of its windows in row-major order). The windows of a job and where they are. */
+typedef struct win_job {
+    size_t in, out;     /* offsets of the plane in the input and the output */
+    uint32_t o0, o1;    /* windows [o0, o1) */
+    uint32_t oh, ow;    /* position of window o0 */
+    bool first;         /* the plane's first chunk */
+} win_job;
+
+static win_job job_of(const pool_ctx *c, uint32_t j)
+{
+    const bt_pool_geom *g = c->g;
+    uint32_t plane = j / c->chunks, chunk = j % c->chunks;
+    uint32_t windows = g->out_h * g->out_w;
+    win_job w;
+    w.in = (size_t)plane * g->in_h * g->in_w;
+    w.out = (size_t)plane * windows;
+    w.o0 = chunk * c->chunk_w;
+    w.o1 = w.o0 + c->chunk_w < windows ? w.o0 + c->chunk_w : windows;
+    w.oh = w.o0 / g->out_w;
+    w.ow = w.o0 % g->out_w;
+    w.first = chunk == 0u;
+    return w;
+}
+
+/* Steps a row-major walk over the windows: the next one's position and offset in the plane. */
+static inline void next_window(const bt_pool_geom *g, uint32_t *oh, uint32_t *ow, size_t *at)
+{
+    if (++*ow == g->out_w) {
+        *ow = 0u;
+        ++*oh;
+        *at = window_at(g, *oh, 0u);
+    } else {
+        *at += g->sw;
+    }
+}
 
 static void avgpool_forward_range(void *p, uint32_t begin, uint32_t end)
 {
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
-    if (row_windows(g)) {
-        for (uint32_t pl = begin; pl < end; pl++) {
-            for (uint32_t oh = 0; oh < g->out_h; oh++) {
-                const bt_real *x = c->x + ((size_t)pl * g->in_h + (size_t)oh * g->sh) * g->in_w;
-                bt_real *y = c->y + ((size_t)pl * g->out_h + oh) * g->out_w;
-                for (uint32_t ow = 0; ow < g->out_w; ow++, x += g->kw) {
-                    y[ow] = window_sum(g, x) * c->inv;
-                }
+    for (uint32_t j = begin; j < end; j++) {
+        win_job w = job_of(c, j);
+        uint32_t oh = w.oh, ow = w.ow;
+        size_t at = window_at(g, oh, ow);
+        if (g->kh == 1u) { /* the common 1 x k windows, without the row loop */
+            for (uint32_t o = w.o0; o < w.o1; o++, next_window(g, &oh, &ow, &at)) {
+                c->y[w.out + o] = bt_sum(ZERO, c->x + w.in + at, g->kw) * c->inv;
             }
+            continue;
         }
-        return;
-    }
-    for (uint32_t pl = begin; pl < end; pl++) {
-        const bt_real *xp = c->x + (size_t)pl * g->in_h * g->in_w;
-        bt_real *yp = c->y + (size_t)pl * g->out_h * g->out_w;
-        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
-                yp[o] = window_sum(g, xp + window_at(g, oh, ow)) * c->inv;
-            }
+        for (uint32_t o = w.o0; o < w.o1; o++, next_window(g, &oh, &ow, &at)) {
+            c->y[w.out + o] = window_sum(g, c->x + w.in + at) * c->inv;
         }
     }
 }
@@ -125,44 +170,29 @@ static void avgpool_backward_range(void *p, uint32_t begin, uint32_t end)
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
     bool exact = tiled(g);
-    if (exact && g->kh == 1u) {
-        for (uint32_t pl = begin; pl < end; pl++) {
-            zero_uncovered(g, c->dx + (size_t)pl * g->in_h * g->in_w);
-            for (uint32_t oh = 0; oh < g->out_h; oh++) {
-                bt_real *dx = c->dx + ((size_t)pl * g->in_h + oh) * g->in_w;
-                const bt_real *dy = c->dy + ((size_t)pl * g->out_h + oh) * g->out_w;
-                for (uint32_t ow = 0; ow < g->out_w; ow++, dx += g->kw) {
-                    bt_real d = dy[ow] * c->inv;
-                    uint32_t k = 0;
-                    for (; k + 4u <= g->kw; k += 4u) {
-                        dx[k] = d;
-                        dx[k + 1u] = d;
-                        dx[k + 2u] = d;
-                        dx[k + 3u] = d;
-                    }
-                    for (; k < g->kw; k++) {
-                        dx[k] = d;
-                    }
-                }
+    for (uint32_t j = begin; j < end; j++) {
+        win_job w = job_of(c, j);
+        bt_real *xp = c->dx + w.in;
+        if (w.first) {
+            clear_plane(g, xp, exact);
+        }
+        uint32_t oh = w.oh, ow = w.ow;
+        size_t at = window_at(g, oh, ow);
+        if (exact && g->kh == 1u) { /* the common 1 x k windows, without the row loop */
+            for (uint32_t o = w.o0; o < w.o1; o++, next_window(g, &oh, &ow, &at)) {
+                row_fill(xp + at, g->kw, c->dy[w.out + o] * c->inv);
             }
+            continue;
         }
-        return;
-    }
-    for (uint32_t pl = begin; pl < end; pl++) {
-        bt_real *xp = c->dx + (size_t)pl * g->in_h * g->in_w;
-        const bt_real *yp = c->dy + (size_t)pl * g->out_h * g->out_w;
-        if (exact) {
-            zero_uncovered(g, xp);
-        } else {
-            memset(xp, 0, sizeof(bt_real) * g->in_h * g->in_w);
-        }
-        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
-                bt_real d = yp[o] * c->inv;
-                bt_real *r = xp + window_at(g, oh, ow);
-                for (uint32_t kh = 0; kh < g->kh; kh++, r += g->in_w) {
+        for (uint32_t o = w.o0; o < w.o1; o++, next_window(g, &oh, &ow, &at)) {
+            bt_real d = c->dy[w.out + o] * c->inv;
+            bt_real *r = xp + at;
+            for (uint32_t kh = 0; kh < g->kh; kh++, r += g->in_w) {
+                if (exact) {
+                    row_fill(r, g->kw, d);
+                } else {
                     for (uint32_t k = 0; k < g->kw; k++) {
-                        r[k] = exact ? d : r[k] + d;
+                        r[k] = r[k] + d;
                     }
                 }
             }
@@ -174,14 +204,13 @@ static void maxpool_forward_range(void *p, uint32_t begin, uint32_t end)
 {
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
-    for (uint32_t pl = begin; pl < end; pl++) {
-        const bt_real *xp = c->x + (size_t)pl * g->in_h * g->in_w;
-        bt_real *yp = c->y + (size_t)pl * g->out_h * g->out_w;
-        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
-                const bt_real *w = xp + window_at(g, oh, ow);
-                yp[o] = w[window_argmax(g, w, NULL, false)];
-            }
+    for (uint32_t j = begin; j < end; j++) {
+        win_job w = job_of(c, j);
+        uint32_t oh = w.oh, ow = w.ow;
+        size_t at = window_at(g, oh, ow);
+        for (uint32_t o = w.o0; o < w.o1; o++, next_window(g, &oh, &ow, &at)) {
+            const bt_real *x = c->x + w.in + at;
+            c->y[w.out + o] = x[window_argmax(g, x, NULL, false)];
         }
     }
 }
@@ -191,34 +220,37 @@ static void maxpool_backward_range(void *p, uint32_t begin, uint32_t end)
     const pool_ctx *c = (const pool_ctx *)p;
     const bt_pool_geom *g = c->g;
     bool exact = tiled(g);
-    for (uint32_t pl = begin; pl < end; pl++) {
-        const bt_real *xp = c->x + (size_t)pl * g->in_h * g->in_w;
-        bt_real *dxp = c->dx + (size_t)pl * g->in_h * g->in_w;
-        const bt_real *yp = c->dy + (size_t)pl * g->out_h * g->out_w;
-        if (exact) {
-            zero_uncovered(g, dxp);
-        } else {
-            memset(dxp, 0, sizeof(bt_real) * g->in_h * g->in_w);
+    for (uint32_t j = begin; j < end; j++) {
+        win_job w = job_of(c, j);
+        const bt_real *xp = c->x + w.in;
+        bt_real *dxp = c->dx + w.in;
+        if (w.first) {
+            clear_plane(g, dxp, exact);
         }
-        for (uint32_t oh = 0, o = 0; oh < g->out_h; oh++) {
-            for (uint32_t ow = 0; ow < g->out_w; ow++, o++) {
-                size_t w = window_at(g, oh, ow);
-                if (exact) { /* the window's inputs are only its own: clear them, then route */
-                    dxp[w + window_argmax(g, xp + w, dxp + w, true)] = yp[o];
-                } else {
-                    size_t best = w + window_argmax(g, xp + w, NULL, false);
-                    dxp[best] = dxp[best] + yp[o];
-                }
+        uint32_t oh = w.oh, ow = w.ow;
+        size_t at = window_at(g, oh, ow);
+        for (uint32_t o = w.o0; o < w.o1; o++, next_window(g, &oh, &ow, &at)) {
+            bt_real d = c->dy[w.out + o];
+            if (exact) { /* the window's inputs are only its own: clear them, then route */
+                dxp[at + window_argmax(g, xp + at, dxp + at, true)] = d;
+            } else {
+                size_t best = at + window_argmax(g, xp + at, NULL, false);
+                dxp[best] = dxp[best] + d;
             }
         }
     }
 }
 
+/* Overlapping windows share inputs: their backward keeps each plane in one job. */
 static void pool_run(const bt_pool_geom *g, uint32_t n, const bt_real *x, const bt_real *dy, bt_real *y, bt_real *dx,
                      bt_range_fn fn)
 {
-    pool_ctx c = {g, x, dy, y, dx, ONE / (bt_real)(g->kh * g->kw)};
-    bt_parallel_for(n * g->c, fn, &c);
+    pool_ctx c = {g, x, dy, y, dx, ONE / (bt_real)(g->kh * g->kw), 1u, g->out_h * g->out_w};
+    if (!dx || tiled(g)) {
+        c.chunks = bt_parallel_chunks(c.chunk_w, n * g->c, 8u, c.chunk_w);
+        c.chunk_w = (g->out_h * g->out_w + c.chunks - 1u) / c.chunks;
+    }
+    bt_parallel_for(n * g->c * c.chunks, fn, &c);
 }
 
 void bt_avgpool_forward(const bt_pool_geom *g, uint32_t n, const bt_real *x, bt_real *y)

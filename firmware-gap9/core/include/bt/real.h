@@ -16,4 +16,20 @@ typedef float bt_real;
 #define bt_fma(a, b, c) __builtin_fmaf((a), (b), (c))
 #endif
 
+/* acc + v[0] + v[1] + ... + v[n - 1], added in that order (the loop is unrolled, not reordered). */
+static inline bt_real bt_sum(bt_real acc, const bt_real *v, unsigned long n)
+{
+    unsigned long i = 0;
+    for (; i + 4u <= n; i += 4u) {
+        acc = acc + v[i];
+        acc = acc + v[i + 1u];
+        acc = acc + v[i + 2u];
+        acc = acc + v[i + 3u];
+    }
+    for (; i < n; i++) {
+        acc = acc + v[i];
+    }
+    return acc;
+}
+
 #endif
