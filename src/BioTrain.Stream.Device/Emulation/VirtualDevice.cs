@@ -122,7 +122,7 @@ public sealed class VirtualDevice : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in QemuArguments(elf, socketPath, options.CountInstructions))
+        foreach (var arg in QemuArguments(elf, socketPath, options.CountInstructions, options.Harts))
         {
             info.ArgumentList.Add(arg);
         }
@@ -132,14 +132,20 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     /// <summary>
     /// The QEMU command line: the virt machine with no firmware of its own (-bios none jumps to our
-    /// image at 0x80000000), 16 MiB of RAM so the device tree lands above the GAP9 regions, and
-    /// the first 16550 UART on a Unix socket.
+    /// image at 0x80000000), 16 MiB of RAM so the device tree lands above the GAP9 regions,
+    /// <paramref name="harts"/> harts as the cluster's cores (the firmware finds them in the device
+    /// tree), and the first 16550 UART on a Unix socket.
     /// </summary>
-    public static IReadOnlyList<string> QemuArguments(string elf, string socketPath, bool countInstructions)
+    public static IReadOnlyList<string> QemuArguments(string elf, string socketPath, bool countInstructions, int harts)
     {
+        if (harts is < 1 or > VirtualDeviceOptions.MaxHarts)
+        {
+            throw new DeviceStartException(string.Create(CultureInfo.InvariantCulture, $"the virtual GAP9 has 1 to {VirtualDeviceOptions.MaxHarts} harts, not {harts}"));
+        }
+
         var args = new List<string>
         {
-            "-M", "virt", "-bios", "none", "-m", "16M", "-smp", "1",
+            "-M", "virt", "-bios", "none", "-m", "16M", "-smp", harts.ToString(CultureInfo.InvariantCulture),
             "-nodefaults", "-display", "none", "-monitor", "none",
             "-kernel", elf,
             "-chardev", $"socket,id=uart0,path={socketPath},server=on,wait=off",
