@@ -204,7 +204,7 @@ public static class DemoRunner
                     Percentile(latencies, 0.5) * 1e3, Percentile(latencies, 0.99) * 1e3,
                     Percentile(host, 0.5) * 1e3, Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
                     stats?.PeakBytes ?? 0, stats?.Instructions ?? 0,
-                    metrics.DeviceEnergy.WithLabels(session.Name, "estimated").Value * 1e3,
+                    metrics.DeviceEnergy.WithLabels(session.Name, "estimated", "E1").Value * 1e3,
                     total.Elapsed.TotalSeconds);
             }
 

@@ -97,11 +97,12 @@ internal sealed class DeviceTrainer
     {
         _metrics.DeviceInstructions.WithLabels(_session).Inc(result.Instructions);
         var joules = result.EstimatedEnergyMicrojoules / 1e6;
-        _metrics.DeviceEnergy.WithLabels(_session, "estimated").Inc(joules);
-        var seconds = result.EstimatedCycles / 370e6;
+        // BATCH_RESULT carries estimate model E1 (SPEC.md 8); the label says so.
+        _metrics.DeviceEnergy.WithLabels(_session, "estimated", "E1").Inc(joules);
+        var seconds = result.EstimatedCycles / Device.Diagnostics.Gap9Estimate.ClockHz;
         if (seconds > 0)
         {
-            _metrics.DevicePower.WithLabels(_session, "estimated").Set(joules / seconds);
+            _metrics.DevicePower.WithLabels(_session, "estimated", "E1").Set(joules / seconds);
         }
     }
 }
