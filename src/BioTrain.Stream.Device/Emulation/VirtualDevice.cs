@@ -113,8 +113,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     private static ProcessStartInfo QemuStartInfo(VirtualDeviceOptions options, string socketPath)
     {
         var elf = options.Firmware.Find("bt-firmware-qemu.elf");
-        var qemu = ResolveOnPath(options.QemuExecutable)
-            ?? throw new DeviceStartException($"{options.QemuExecutable} not found on PATH. Install it with: apt-get install qemu-system-misc");
+        var qemu = QemuExecutable.Resolve(options.QemuExecutable);
         var info = new ProcessStartInfo(qemu)
         {
             RedirectStandardError = true,
@@ -194,19 +193,6 @@ public sealed class VirtualDevice : IAsyncDisposable
             ?? (!string.IsNullOrEmpty(runtime) && Directory.Exists(runtime) ? runtime : Path.GetTempPath());
         var name = $"biotrain-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.sock";
         return Path.Combine(dir, name);
-    }
-
-    private static string? ResolveOnPath(string executable)
-    {
-        if (executable.Contains('/', StringComparison.Ordinal))
-        {
-            return File.Exists(executable) ? executable : null;
-        }
-
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, executable))
-            .FirstOrDefault(File.Exists);
     }
 
     public async ValueTask DisposeAsync()
