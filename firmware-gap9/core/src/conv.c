@@ -4,6 +4,17 @@
 
 #include "bt/parallel.h"
 
+/* Native x86-64 builds with AVX2 and FMA run the hottest tiles with 8-lane (or 4-lane) fused
+ * multiply-adds across their independent accumulators: each lane is exactly the scalar bt_fma,
+ * and every accumulator still takes its terms in the same order, so the bits do not change (the
+ * cross-port test compares them with the RV32 build). Other targets run the scalar loops. */
+#if defined(__AVX2__) && defined(__FMA__) && !defined(BT_REAL_DOUBLE)
+#include <immintrin.h>
+#define BT_X86_SIMD 1
+#else
+#define BT_X86_SIMD 0
+#endif
+
 /* Convolution kernels.
  *
  * Summation order. Every output, weight gradient and input gradient is summed in one fixed order,
@@ -184,6 +195,25 @@ INLINE void oc_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_real *w, s
     UNROLL for (uint32_t j = 0; j < nb; j++) {
         wp[j] = w + j * cs;
     }
+#if BT_X86_SIMD
+    if (sw == 1u) { /* the 4 positions of each channel in one register */
+        _Static_assert(OWB == 4u, "one SSE register of positions");
+        __m128 a[OCB];
+        UNROLL for (uint32_t j = 0; j < nb; j++) {
+            a[j] = _mm_loadu_ps(acc[j]);
+        }
+        for (uint32_t k = 0; k < taps; k++, x++) {
+            __m128 xv = _mm_loadu_ps(x);
+            UNROLL for (uint32_t j = 0; j < nb; j++) {
+                a[j] = _mm_fmadd_ps(_mm_set1_ps(wp[j][dir * (int)k]), xv, a[j]);
+            }
+        }
+        UNROLL for (uint32_t j = 0; j < nb; j++) {
+            _mm_storeu_ps(acc[j], a[j]);
+        }
+        return;
+    }
+#endif
     uint32_t k = 0;
     for (; k + 4u <= taps; k += 4u, x += 4) {
         UNROLL for (uint32_t u = 0; u < 4u; u++) {
@@ -239,6 +269,15 @@ INLINE void oc_border_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_rea
  * dir is +1 (forward) or -1 (input gradient: the kernel reversed). */
 INLINE void toeplitz_taps(bt_real acc[TT], const bt_real *v, const bt_real *w, uint32_t taps, const int dir)
 {
+#if BT_X86_SIMD
+    _Static_assert(TT == 8u, "one AVX register of accumulators");
+    __m256 a = _mm256_loadu_ps(acc);
+    for (uint32_t k = 0; k < taps; k++, v++, w += dir) {
+        a = _mm256_fmadd_ps(_mm256_set1_ps(*w), _mm256_loadu_ps(v), a);
+    }
+    _mm256_storeu_ps(acc, a);
+    return;
+#endif
     uint32_t k = 0;
     _Pragma("GCC unroll 2") for (; k + TU <= taps; k += TU, v += TU, w += dir * (int)TU) {
         bt_real xv[TT + TU - 1u];
@@ -385,6 +424,22 @@ INLINE void k1_matmul(bt_real acc[OCB][OWB], const bt_real *xr, size_t step, con
     UNROLL for (uint32_t j = 0; j < nb; j++) {
         wp[j] = w + j * rk;
     }
+#if BT_X86_SIMD
+    __m128 a[OCB];
+    UNROLL for (uint32_t j = 0; j < nb; j++) {
+        a[j] = _mm_loadu_ps(acc[j]);
+    }
+    for (uint32_t k = 0; k < rows; k++, xr += step) {
+        __m128 xv = _mm_loadu_ps(xr);
+        UNROLL for (uint32_t j = 0; j < nb; j++) {
+            a[j] = _mm_fmadd_ps(_mm_set1_ps(wp[j][k]), xv, a[j]);
+        }
+    }
+    UNROLL for (uint32_t j = 0; j < nb; j++) {
+        _mm_storeu_ps(acc[j], a[j]);
+    }
+    return;
+#endif
     uint32_t k = 0;
     const bt_real *xn = xr + step; /* the second row of a step */
     for (; k + 2u <= rows; k += 2u, xr += 2u * step, xn += 2u * step) {
@@ -1021,6 +1076,15 @@ INLINE void wgrad_block(const conv_ctx *c, uint32_t oc, uint32_t icl, uint32_t k
                 }
             }
             uint32_t ow = clo;
+#if BT_X86_SIMD
+            if (nu == 8u) { /* the 8 taps in one register; positions in order */
+                __m256 a = _mm256_loadu_ps(acc);
+                for (; ow < chi; ow++) {
+                    a = _mm256_fmadd_ps(_mm256_set1_ps(dyr[ow]), _mm256_loadu_ps(xr + ow), a);
+                }
+                _mm256_storeu_ps(acc, a);
+            }
+#endif
             _Pragma("GCC unroll 2") for (; ow + WT <= chi; ow += WT) {
                 bt_real dv[WT], xv[WT + WU - 1u];
                 UNROLL for (uint32_t t = 0; t < WT; t++) {
