@@ -7,7 +7,7 @@ BT_BUILD="$BT_ROOT/build"
 # Debian packages the product needs to build and run its virtual devices.
 BT_RUNTIME_PACKAGES=(cmake make gcc qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)
 # What the test suite adds: peers and tools the tests run against.
-BT_TEST_PACKAGES=(g++ libxdf-dev libusb-1.0-0-dev umockdev libumockdev-dev clang)
+BT_TEST_PACKAGES=(g++ libxdf-dev libusb-1.0-0-dev umockdev libumockdev-dev clang patchelf python3)
 
 bt_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
