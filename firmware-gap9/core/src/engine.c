@@ -6,6 +6,7 @@
 #include "bt/btmath.h"
 #include "bt/crc32c.h"
 #include "bt/loss.h"
+#include "bt/parallel.h"
 
 #define ZERO ((bt_real)0)
 #define ONE ((bt_real)1)
@@ -514,6 +515,37 @@ static void update_segment(bt_engine *e, bt_real *w, uint32_t goff, uint32_t cou
     }
 }
 
+/* The step is element-wise: jobs of STEP_CHUNK parameters of one trained segment (a layer's
+ * weights or bias), split across the cores like any kernel. */
+#define STEP_CHUNK 64u
+
+typedef struct step_segment {
+    bt_real *w;
+    uint32_t goff, count, first_job;
+} step_segment;
+
+typedef struct step_ctx {
+    bt_engine *e;
+    bt_real scale;
+    uint32_t segments;
+    step_segment seg[2u * BT_MODEL_MAX_LAYERS];
+} step_ctx;
+
+static void step_range(void *p, uint32_t begin, uint32_t end)
+{
+    step_ctx *c = (step_ctx *)p;
+    uint32_t s = 0;
+    for (uint32_t j = begin; j < end; j++) {
+        while (s + 1u < c->segments && c->seg[s + 1u].first_job <= j) {
+            s++;
+        }
+        const step_segment *g = &c->seg[s];
+        uint32_t k0 = (j - g->first_job) * STEP_CHUNK;
+        uint32_t n = g->count - k0 < STEP_CHUNK ? g->count - k0 : STEP_CHUNK;
+        update_segment(c->e, g->w + k0, g->goff + k0, n, c->scale);
+    }
+}
+
 bt_status bt_engine_step(bt_engine *e)
 {
     if (!e->loaded || e->pending == 0u) {
@@ -526,16 +558,25 @@ bt_status bt_engine_step(bt_engine *e)
         e->adam_b1t = e->adam_b1t * (bt_real)e->cfg.beta1;
         e->adam_b2t = e->adam_b2t * (bt_real)e->cfg.beta2;
     }
+    step_ctx c;
+    c.e = e;
+    c.scale = scale;
+    c.segments = 0;
+    uint32_t jobs = 0;
     for (uint16_t i = 0; i < e->model.layer_count; i++) {
         const bt_layer_desc *d = &e->model.layers[i];
         const bt_engine_layer *ly = &e->lay[i];
-        if (ly->train_w) {
-            update_segment(e, e->params + d->weight_offset, ly->grad_w_off, d->weight_count, scale);
-        }
-        if (ly->train_b) {
-            update_segment(e, e->params + d->bias_offset, ly->grad_b_off, d->bias_count, scale);
+        for (int b = 0; b < 2; b++) {
+            uint32_t count = b ? d->bias_count : d->weight_count;
+            if (!(b ? ly->train_b : ly->train_w) || count == 0u) {
+                continue;
+            }
+            c.seg[c.segments++] = (step_segment){e->params + (b ? d->bias_offset : d->weight_offset),
+                                                 b ? ly->grad_b_off : ly->grad_w_off, count, jobs};
+            jobs += (count + STEP_CHUNK - 1u) / STEP_CHUNK;
         }
     }
+    bt_parallel_for(jobs, step_range, &c);
     e->pending = 0;
     observe(e, BT_ENGINE_STEP, false, true);
     return BT_STATUS_OK;
