@@ -1,5 +1,6 @@
 #include "bt/conv.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "bt/parallel.h"
@@ -259,7 +260,7 @@ INLINE void oc_border_taps(bt_real acc[OCB][OWB], const bt_real *x, const bt_rea
     UNROLL for (uint32_t i = 0; i < OWB; i++) {
         for (uint32_t k = from[i]; k < to[i]; k++) {
             UNROLL for (uint32_t j = 0; j < nb; j++) {
-                acc[j][i] = bt_fma(w[j * cs + (size_t)(dir * (int)k)], x[(int32_t)(i * sw + k)], acc[j][i]);
+                acc[j][i] = bt_fma(w[(ptrdiff_t)(j * cs) + dir * (ptrdiff_t)k], x[(int32_t)(i * sw + k)], acc[j][i]);
             }
         }
     }
