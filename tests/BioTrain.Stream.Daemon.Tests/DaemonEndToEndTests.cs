@@ -79,7 +79,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         var replaying = replay.RunAsync();
         await Until(() => session.Status.Calibrated && session.Status.State == SessionState.Running, TimeSpan.FromMinutes(3), "calibration on QEMU", () => session.Status);
         await Until(() => session.Status.Predictions >= 5, TimeSpan.FromSeconds(60), "predictions");
-        var stats = await session.Device!.GetStatsAsync(CancellationToken.None);
+        var stats = await session.Device!.RunAsync((d, c) => d.GetStatsAsync(c));
         Assert.True(stats.Instructions > 0, "the virtual GAP9 counts instructions");
 
         // Metrics over HTTP.

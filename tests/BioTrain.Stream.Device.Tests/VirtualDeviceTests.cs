@@ -75,7 +75,7 @@ public class VirtualDeviceTests
             Assert.Equal(vector.ExpectError, error.Code.SpecName());
             if (error.Code == DeviceErrorCode.VersionMismatch)
             {
-                Assert.Equal("protocol version mismatch: device 1.0, host 2.3", error.Text);
+                Assert.Equal("protocol version mismatch: device 1.1, host 2.3", error.Text);
             }
         }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using BioTrain.Stream.Device;
 using BioTrain.Stream.Device.Addressing;
 using BioTrain.Stream.Device.Diagnostics;
@@ -130,13 +131,21 @@ internal static class ModelCommands
                 throw new ModelFormatException($"{Tool} failed: {output.Trim()}");
             }
 
-            using var doc = JsonDocument.Parse(output);
+            // The device adds the input ring beside the training plan (SPEC.md 3.14): one float32 window.
+            var plan = JsonNode.Parse(output)!.AsObject();
+            var input = plan["input"]!.AsArray().Select(d => d!.GetValue<long>()).Aggregate(1L, (a, b) => a * b);
+            var ring = 4 * input;
+            var device = plan["peak_bytes"]!.GetValue<long>() + ring;
+            plan["ring_bytes"] = ring;
+            plan["device_bytes"] = device;
+            plan["fits"] = plan["fits"]!.GetValue<bool>() && device <= plan["arena_bytes"]!.GetValue<long>();
             if (parse.GetValue(json))
             {
-                CliOutput.WriteJson(Console.Out, doc.RootElement);
+                CliOutput.WriteJson(Console.Out, plan);
             }
             else
             {
+                using var doc = JsonDocument.Parse(plan.ToJsonString());
                 PrintPlan(doc.RootElement);
             }
 
@@ -161,6 +170,8 @@ internal static class ModelCommands
         Console.WriteLine($"  gradients      {Mb("grad_bytes")}");
         Console.WriteLine($"  optimiser      {Mb("optim_bytes")}");
         Console.WriteLine($"  activations    {Mb("activation_bytes")}");
+        Console.WriteLine($"inference ring   {Mb("ring_bytes")}  (the latest window; a prediction between training samples runs in the activations above, idle then)");
+        Console.WriteLine($"on the device    {Mb("device_bytes")}  (plan + ring)");
         Console.WriteLine($"device arena     {Mb("arena_bytes")}: {(r.GetProperty("fits").GetBoolean() ? "fits" : "DOES NOT FIT")}");
         Console.WriteLine($"                 {r.GetProperty("message").GetString()}");
     }

@@ -40,7 +40,9 @@ public sealed class DaemonMetrics
         Predictions = f.CreateCounter("biotrain_predictions_total", "Predictions published.", "session");
         EndToEndLatency = f.CreateHistogram("biotrain_end_to_end_latency_seconds", "From the last input sample of a window (LSL time) to its prediction being pushed.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
         PipelineLatency = f.CreateHistogram("biotrain_pipeline_latency_seconds", "End-to-end latency less the device's predict request: what the host adds.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
-        DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Inference windows dropped because the device was busy (bounded queue).", "session");
+        DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Predictions dropped: past their deadline (reason=deadline), the queue full (overflow), or failed on the device (device).", "session", "reason");
+        PredictionGap = f.CreateGauge("biotrain_prediction_gap_seconds", "Time since the previous prediction was published, at each prediction; its maximum is the longest blackout.", "session");
+        LinkBytes = f.CreateCounter("biotrain_device_link_bytes_total", "Frame bytes on the device link (header and payload), by direction.", "session", "direction");
     }
 
     public CollectorRegistry Registry { get; }
@@ -90,6 +92,10 @@ public sealed class DaemonMetrics
     public Histogram PipelineLatency { get; }
 
     public Counter DroppedWindows { get; }
+
+    public Gauge PredictionGap { get; }
+
+    public Counter LinkBytes { get; }
 
     /// <summary>The text exposition format, for /metrics.</summary>
     public async Task ExportAsync(System.IO.Stream output, CancellationToken cancellationToken) =>
