@@ -132,6 +132,20 @@ public class CalibrationControllerTests
     }
 
     [Fact]
+    public void A_start_while_collecting_or_a_second_stop_raises_no_second_state_change()
+    {
+        var (c, states) = Make(Options(CalibrationStart.Api));
+        c.BeginUncalibrated();
+        c.Start();
+        c.Start(); // a start marker and an API call for the same calibration
+        c.OnMarker("calib-start");
+        Trial(c, 0, 1);
+        c.Stop();
+        c.Stop();
+        Assert.Equal([SessionState.Running, SessionState.Calibrating, SessionState.Training], states);
+    }
+
+    [Fact]
     public void A_failed_calibration_round_leaves_the_session_uncalibrated_and_running()
     {
         var (c, _) = Make(Options());
