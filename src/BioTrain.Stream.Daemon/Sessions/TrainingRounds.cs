@@ -130,7 +130,7 @@ internal sealed partial class TrainingRounds
     [LoggerMessage(Level = LogLevel.Information, Message = "trained {Samples} samples in {Seconds:0.0} s, last loss {Loss:0.000}")]
     private partial void LogTrained(int samples, double seconds, double loss);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before} before, {After} after ({Train} training, {Held} held-out epochs)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before:P1} before, {After:P1} after ({Train} training, {Held} held-out epochs)")]
     private partial void LogCalibrated(double? before, double? after, int train, int held);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Round} round failed on the device: {Error}")]
