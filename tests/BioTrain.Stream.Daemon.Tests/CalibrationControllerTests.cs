@@ -67,6 +67,14 @@ public class CalibrationControllerTests
         var s = c.Snapshot;
         Assert.Equal((SessionState.Running, true, 0.25, 0.75), (s.State, s.Calibrated, s.AccuracyBefore, s.Accuracy));
         Assert.Equal([SessionState.Calibrating, SessionState.Training, SessionState.Running], states);
+
+        // Adaptation rounds are scored on the same held-out trials, so their accuracy compares with calibration's.
+        for (var i = 0; i < 3; i++)
+        {
+            c.OnEpoch(Sample(i % 2, 10 + i), 10 + i);
+        }
+
+        Assert.Same(round.HeldOut, Request<AdaptationRequest>(c).HeldOut);
     }
 
     [Fact]
@@ -182,11 +190,12 @@ public class CalibrationControllerTests
         c.OnEpoch(Sample(0), 14);
         c.OnEpoch(Sample(1), 15);
         Assert.False(c.Requests.TryRead(out _));
-        c.AdaptationDone(first, trained: true);
+        c.AdaptationDone(first, trained: true, accuracyAfter: 0.45);
+        Assert.Equal(0.45, c.Snapshot.Accuracy); // scored on calibration's held-out trials after the round
         var second = Request<AdaptationRequest>(c); // at once: three were waiting
         Assert.Equal((3, 2, 5), (second.Fresh.Count, second.Rehearsal.Count, second.Round));
         c.AdaptationDone(second, trained: false); // failed: rounds stay
-        Assert.Equal((SessionState.Running, 5), (c.State, c.Snapshot.AdaptationRounds));
+        Assert.Equal((SessionState.Running, 5, 0.45), (c.State, c.Snapshot.AdaptationRounds, c.Snapshot.Accuracy));
         Assert.Equal([SessionState.Running, SessionState.Adapting, SessionState.Running], states);
     }
 

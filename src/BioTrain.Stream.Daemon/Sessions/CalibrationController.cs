@@ -11,7 +11,8 @@ public abstract record TrainingRequest;
 public sealed record CalibrationRequest(IReadOnlyList<LabelledSample> Train, IReadOnlyList<LabelledSample> HeldOut) : TrainingRequest;
 
 /// <summary>Adaptation: fine-tune on fresh labelled epochs and a rehearsal of calibration epochs.</summary>
-public sealed record AdaptationRequest(IReadOnlyList<LabelledSample> Fresh, IReadOnlyList<LabelledSample> Rehearsal, int Round) : TrainingRequest;
+/// <summary>An adaptation round; <paramref name="HeldOut"/> are calibration's held-out trials, scored after the round.</summary>
+public sealed record AdaptationRequest(IReadOnlyList<LabelledSample> Fresh, IReadOnlyList<LabelledSample> Rehearsal, int Round, IReadOnlyList<LabelledSample>? HeldOut = null) : TrainingRequest;
 
 /// <summary>What a finished calibration round measured (null accuracies: nothing held out).</summary>
 public sealed record CalibrationOutcome(double? AccuracyBefore, double? AccuracyAfter);
@@ -51,6 +52,7 @@ public sealed class CalibrationController
     private bool _roundRunning;
     private double? _accuracyBefore;
     private double? _accuracy;
+    private IReadOnlyList<LabelledSample> _heldOut = [];
     private int _rounds;
 
     public CalibrationController(SessionOptions options)
@@ -189,7 +191,7 @@ public sealed class CalibrationController
     }
 
     /// <summary>An adaptation round finished: when it trained, its fresh epochs join the rehearsal pool.</summary>
-    public void AdaptationDone(AdaptationRequest round, bool trained)
+    public void AdaptationDone(AdaptationRequest round, bool trained, double? accuracyAfter = null)
     {
         ArgumentNullException.ThrowIfNull(round);
         lock (_gate)
@@ -203,6 +205,7 @@ public sealed class CalibrationController
                 }
 
                 _rounds++;
+                _accuracy = accuracyAfter ?? _accuracy;
             }
 
             NextAdaptation();
@@ -216,6 +219,7 @@ public sealed class CalibrationController
         {
             _calibrated = _restored = _collecting = false;
             _accuracy = _accuracyBefore = null;
+            _heldOut = [];
             _rounds = 0;
             _fresh.Drain();
             _collected.Drain();
@@ -257,6 +261,7 @@ public sealed class CalibrationController
             return;
         }
 
+        _heldOut = held;
         _roundRunning = true;
         SetState(SessionState.Training);
         _requests.Writer.TryWrite(new CalibrationRequest(train, held));
@@ -276,7 +281,7 @@ public sealed class CalibrationController
         var rehearsal = _collected.Snapshot().OrderBy(_ => random.Next()).Take(_adaptation.Rehearsal).ToArray();
         _roundRunning = true;
         SetState(SessionState.Adapting);
-        _requests.Writer.TryWrite(new AdaptationRequest(fresh, rehearsal, _rounds));
+        _requests.Writer.TryWrite(new AdaptationRequest(fresh, rehearsal, _rounds, _heldOut));
     }
 
     /// <summary>Inside the lock: state changes are raised in the order they happen (handlers must not call back).</summary>

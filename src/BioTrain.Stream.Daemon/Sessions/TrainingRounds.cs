@@ -50,8 +50,8 @@ internal sealed partial class TrainingRounds
 
                         break;
                     case AdaptationRequest adaptation:
-                        var trained = await AdaptAsync(adaptation).ConfigureAwait(false);
-                        _controller.AdaptationDone(adaptation, trained);
+                        var (trained, accuracy) = await AdaptAsync(adaptation).ConfigureAwait(false);
+                        _controller.AdaptationDone(adaptation, trained, accuracy);
                         if (trained)
                         {
                             await _persist(ct).ConfigureAwait(false);
@@ -93,17 +93,25 @@ internal sealed partial class TrainingRounds
         }
     }
 
-    private async Task<bool> AdaptAsync(AdaptationRequest request)
+    /// <summary>Trains on fresh and rehearsed epochs, then scores calibration's held-out trials: a round that made things worse shows (and alerts).</summary>
+    private async Task<(bool Trained, double? Accuracy)> AdaptAsync(AdaptationRequest request)
     {
         try
         {
             await TrainAsync([.. request.Fresh, .. request.Rehearsal], _options.Adaptation.Epochs, request.Round).ConfigureAwait(false);
-            return true;
+            var after = await AccuracyAsync(request.HeldOut ?? []).ConfigureAwait(false);
+            if (after is { } a)
+            {
+                _metrics.CalibrationAccuracy.Set(a);
+                LogAdapted(request.Round + 1, a, request.Fresh.Count);
+            }
+
+            return (true, after);
         }
         catch (DeviceException e)
         {
             LogRoundFailed("adaptation", e.Message);
-            return false;
+            return (false, null);
         }
     }
 
@@ -132,6 +140,9 @@ internal sealed partial class TrainingRounds
 
     [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before:P1} before, {After:P1} after ({Train} training, {Held} held-out epochs)")]
     private partial void LogCalibrated(double? before, double? after, int train, int held);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "adaptation round {Round}: held-out accuracy {After:P1} after ({Fresh} new epochs)")]
+    private partial void LogAdapted(int round, double after, int fresh);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Round} round failed on the device: {Error}")]
     private partial void LogRoundFailed(string round, string error);
