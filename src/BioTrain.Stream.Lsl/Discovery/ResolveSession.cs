@@ -117,9 +117,9 @@ internal sealed class ResolveSession : IDisposable
     public Task ReceiveAsync(CancellationToken ct) => Task.WhenAll(_families.Select(f => ReceiveAsync(f.Socket, ct)));
 
     private Task ReceiveAsync(Socket socket, CancellationToken ct) =>
-        Internal.UdpReceiveLoop.RunAsync(socket, 65536, (packet, source, _, _) =>
+        Internal.UdpReceiveLoop.RunAsync(socket, 65536, (datagram, _) =>
         {
-            Accept(packet.Span, source);
+            Accept(datagram.Packet.Span, datagram.Sender);
             return ValueTask.CompletedTask;
         }, ct);
 

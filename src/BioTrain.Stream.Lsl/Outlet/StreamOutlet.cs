@@ -115,7 +115,7 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
 
                 var service = UdpInfoServer.ForService(socket, matcher, shortInfo, limiter, Config);
                 _tasks.Add(service.RunAsync(_stop.Token));
-                var responder = UdpInfoServer.CreateResponder(Config, family, matcher, shortInfo, limiter);
+                var responder = UdpInfoServer.CreateResponder(Config, family, matcher, shortInfo, limiter, ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port);
                 if (responder is not null)
                 {
                     _resources.Add(responder);
