@@ -28,7 +28,7 @@ internal sealed class FeedConsumer
 
     public FeedEncoder Encoder { get; }
 
-    public AsyncSignal Signal { get; } = new();
+    public WakeSignal Signal { get; } = new();
 
     private long _dropped;
 

@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace BioTrain.Stream.Lsl.Outlet;
 
 /// <summary>
-/// Moves one consumer's samples from the ring to its socket: encode a batch under the ring's lock into a
-/// pooled buffer, write it, repeat; sleep on the consumer's signal when nothing is pending. No allocation
-/// per sample.
+/// Moves one consumer's samples from the ring to its socket on a thread of its own: encode a batch under
+/// the ring's lock into a pooled buffer, write it with a blocking send, repeat; sleep on the consumer's
+/// signal when nothing is pending. A push wakes this thread directly (no thread-pool hop, no spinning
+/// pool worker), as liblsl's per-connection thread does. No allocation per sample.
 /// </summary>
 internal sealed class FeedSender
 {
@@ -21,10 +22,28 @@ internal sealed class FeedSender
         _stream = stream;
     }
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>Runs <see cref="Run"/> on a dedicated thread; completes when the feed ends.</summary>
+    public Task RunOnOwnThreadAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    public void Run(CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
-        using var wake = ct.Register(static s => ((FeedConsumer)s!).Signal.Set(), _consumer);
+
+        // Cancellation wakes the thread, and shuts the socket down in case it is stuck in a send to an inlet
+        // that stopped reading.
+        using var wake = ct.Register(static s =>
+        {
+            var sender = (FeedSender)s!;
+            sender._consumer.Signal.Set();
+            try
+            {
+                sender._stream.Socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }, this);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -39,11 +58,11 @@ internal sealed class FeedSender
 
                 if (n == 0)
                 {
-                    await _consumer.Signal.WaitAsync().ConfigureAwait(false);
+                    _consumer.Signal.Wait(Timeout.InfiniteTimeSpan);
                     continue;
                 }
 
-                await _stream.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                _stream.Write(buffer, 0, n);
             }
         }
         finally

@@ -211,7 +211,7 @@ internal sealed class TcpDataServer : IDisposable
             await stream.WriteAsync(preamble.ToArray(), ct).ConfigureAwait(false);
             var sender = new FeedSender(_context.Ring, consumer, stream);
             var watchPeer = WatchForCloseAsync(stream, consumer, session);
-            await sender.RunAsync(session.Token).ConfigureAwait(false);
+            await sender.RunOnOwnThreadAsync(session.Token).ConfigureAwait(false);
             await session.CancelAsync().ConfigureAwait(false);
             await watchPeer.ConfigureAwait(false);
         }
