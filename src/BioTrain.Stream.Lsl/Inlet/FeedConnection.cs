@@ -28,6 +28,16 @@ internal sealed class FeedConnection : IDisposable
 
     public SampleDecoder Decoder { get; }
 
+    /// <summary>
+    /// Blocks until bytes (or end of stream, or an error) can be read, at most <paramref name="timeout"/>.
+    /// A poll(2) on the socket itself: the kernel wakes the receiving thread directly.
+    /// </summary>
+    public bool WaitReadable(TimeSpan timeout) =>
+        _socket.Poll((int)Math.Clamp(timeout.TotalMicroseconds, 0, int.MaxValue), SelectMode.SelectRead);
+
+    /// <summary>Wakes a thread blocked in <see cref="WaitReadable"/> or a read: the socket reads as ended from now on.</summary>
+    public void Abort() => Shutdown(_socket);
+
     /// <summary>The data endpoint of a resolved info: IPv4 when it has an address and a port, else IPv6.</summary>
     public static IPEndPoint DataEndPoint(StreamInfo info) => EndPoint(info, service: false);
 
@@ -82,19 +92,26 @@ internal sealed class FeedConnection : IDisposable
         return full;
     }
 
+    /// <summary>
+    /// Connects and completes the handshake with blocking calls only (see <see cref="BlockingSocketStream"/>),
+    /// so call it from the thread that will receive; the returned task is complete when it returns.
+    /// </summary>
     public static async Task<FeedConnection> OpenAsync(StreamInfo info, LslConfig config, int maxBufferLength, int maxChunkLength, CancellationToken ct)
     {
-        var socket = await ConnectAsync(DataEndPoint(info), config.HandshakeTimeout, ct).ConfigureAwait(false);
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var socket = BlockingSocketStream.Connect(DataEndPoint(info), config.HandshakeTimeout, ct);
+        var stream = new BlockingSocketStream(socket);
         var reader = new ProtocolReader(stream, 64 * 1024, 64 * 1024 * 1024 + config.MaxStringBytes);
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            handshake.CancelAfter(TimeSpan.FromSeconds(config.HandshakeTimeout));
-            var decoder = await HandshakeAsync(stream, reader, info, config, maxBufferLength, maxChunkLength, handshake.Token).ConfigureAwait(false);
+            // Closing the inlet shuts the socket down, which ends a blocked read at once.
+            using var abort = ct.Register(static s => Shutdown((Socket)s!), socket);
+            stream.SetDeadline(config.HandshakeTimeout);
+            var decoder = await HandshakeAsync(stream, reader, info, config, maxBufferLength, maxChunkLength, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            stream.SetDeadline(null);
             return new FeedConnection(socket, stream, reader, decoder);
         }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        catch (IOException e) when (!ct.IsCancellationRequested && e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
         {
             reader.Dispose();
             await stream.DisposeAsync().ConfigureAwait(false);
@@ -104,11 +121,23 @@ internal sealed class FeedConnection : IDisposable
         {
             reader.Dispose();
             await stream.DisposeAsync().ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
             throw;
         }
     }
 
-    private static async Task<SampleDecoder> HandshakeAsync(NetworkStream stream, ProtocolReader reader, StreamInfo info, LslConfig config, int maxBufferLength, int maxChunkLength, CancellationToken ct)
+    private static void Shutdown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task<SampleDecoder> HandshakeAsync(System.IO.Stream stream, ProtocolReader reader, StreamInfo info, LslConfig config, int maxBufferLength, int maxChunkLength, CancellationToken ct)
     {
         var format = info.ChannelFormat;
         var version = Math.Min(config.UseProtocolVersion, info.Version);
