@@ -15,6 +15,7 @@ internal sealed class FeedConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private TimeSpan _readTimeout;
 
     private FeedConnection(Socket socket, NetworkStream stream, ProtocolReader reader, SampleDecoder decoder)
     {
@@ -29,13 +30,31 @@ internal sealed class FeedConnection : IDisposable
     public SampleDecoder Decoder { get; }
 
     /// <summary>
-    /// Blocks until bytes (or end of stream, or an error) can be read, at most <paramref name="timeout"/>.
-    /// A poll(2) on the socket itself: the kernel wakes the receiving thread directly.
+    /// One blocking read into <see cref="Reader"/>, bounded by <paramref name="timeout"/> (SO_RCVTIMEO): one
+    /// system call per arrival, and the kernel wakes the receiving thread directly. False when the timeout
+    /// passed with nothing read; <paramref name="endOfStream"/> when the outlet closed the connection.
     /// </summary>
-    public bool WaitReadable(TimeSpan timeout) =>
-        _socket.Poll((int)Math.Clamp(timeout.TotalMicroseconds, 0, int.MaxValue), SelectMode.SelectRead);
+    public bool TryFill(TimeSpan timeout, out bool endOfStream)
+    {
+        if (timeout != _readTimeout)
+        {
+            _socket.ReceiveTimeout = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+            _readTimeout = timeout;
+        }
 
-    /// <summary>Wakes a thread blocked in <see cref="WaitReadable"/> or a read: the socket reads as ended from now on.</summary>
+        try
+        {
+            endOfStream = !Reader.Fill();
+            return true;
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            endOfStream = false;
+            return false;
+        }
+    }
+
+    /// <summary>Wakes a thread blocked in a read: the socket reads as ended from now on.</summary>
     public void Abort() => Shutdown(_socket);
 
     /// <summary>The data endpoint of a resolved info: IPv4 when it has an address and a port, else IPv6.</summary>

@@ -527,9 +527,9 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Receives on the inlet's thread, blocked in poll(2) on the socket, decoding straight into the buffer
+    /// Receives on the inlet's thread, blocked in recv(2) on the socket, decoding straight into the buffer
     /// and waking blocked pullers from there: one kernel wake-up per arrival, and no thread-pool hop (whose
-    /// spinning workers cost CPU at every sample). The poll's timeout doubles as liblsl's watchdog: a regular
+    /// spinning workers cost CPU at every sample). The read timeout doubles as liblsl's watchdog: a regular
     /// stream silent for WatchdogTimeThreshold is reconnected.
     /// </summary>
 
@@ -549,7 +549,8 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
                 Volatile.Write(ref _lastReceive, LslClock.LocalClock());
             }
 
-            while (!connection.WaitReadable(check))
+            bool ended;
+            while (!connection.TryFill(check, out ended))
             {
                 ct.ThrowIfCancellationRequested();
                 if (_info.NominalSrate > 0 && LslClock.LocalClock() - Volatile.Read(ref _lastReceive) > _config.WatchdogTimeThreshold)
@@ -559,9 +560,8 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
             }
 
             ct.ThrowIfCancellationRequested();
-            if (!reader.Fill())
+            if (ended)
             {
-                ct.ThrowIfCancellationRequested();
                 return;
             }
         }
