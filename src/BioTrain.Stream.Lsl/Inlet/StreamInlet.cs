@@ -220,6 +220,39 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Pulls one sample of a string stream as the bytes the outlet sent, unaltered (no UTF-8 decoding): for
+    /// relays and recorders. Returns its timestamp, or 0.0 on timeout.
+    /// </summary>
+    public double PullSample(Span<byte[]> sample, double timeout = LslConstants.Forever)
+    {
+        CheckStrings(sample.Length);
+        StartStream();
+        if (!_buffer.WaitForData(timeout))
+        {
+            return 0.0;
+        }
+
+        Span<double> ts = stackalloc double[1];
+        return _buffer.TakeStringBytes(sample, ts, 1) == 1 ? Process(ts[0]) : 0.0;
+    }
+
+    /// <summary>Pulls string samples as raw bytes (multiplexed), waiting up to <paramref name="timeout"/> seconds for the first.</summary>
+    public int PullChunk(Span<byte[]> data, Span<double> timestamps, double timeout = 0.0)
+    {
+        var max = Math.Min(data.Length / _info.ChannelCount, timestamps.Length);
+        CheckStrings(max * _info.ChannelCount);
+        StartStream();
+        if (max == 0 || !_buffer.WaitForData(timeout))
+        {
+            return 0;
+        }
+
+        var n = _buffer.TakeStringBytes(data, timestamps, max);
+        ProcessAll(timestamps[..n]);
+        return n;
+    }
+
+    /// <summary>
     /// Pulls up to as many samples as fit into <paramref name="data"/> (multiplexed) and
     /// <paramref name="timestamps"/>; waits up to <paramref name="timeout"/> seconds for the first one.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using BioTrain.Stream.Lsl.Internal;
 
 namespace BioTrain.Stream.Lsl.Outlet;
 
@@ -22,7 +23,7 @@ internal sealed class OutletRing
     private readonly int _maxCapacity;
 
     private byte[] _values;
-    private string[][] _strings;
+    private byte[][][] _strings;
     private double[] _timestamps;
     private byte[] _flags;
     private int _mask;
@@ -79,12 +80,12 @@ internal sealed class OutletRing
         }
     }
 
-    private string[][] NewStringSlots(int count)
+    private byte[][][] NewStringSlots(int count)
     {
-        var slots = new string[count][];
+        var slots = new byte[count][][];
         for (var i = 0; i < count; i++)
         {
-            slots[i] = new string[_channels];
+            slots[i] = new byte[_channels][];
         }
 
         return slots;
@@ -131,7 +132,12 @@ internal sealed class OutletRing
         Wake(pushthrough);
     }
 
-    public void PushStrings(ReadOnlySpan<string> values, int count, ReadOnlySpan<double> timestamps, bool pushthrough)
+    /// <summary>Appends string samples as their UTF-8 bytes.</summary>
+    public void PushStrings(ReadOnlySpan<string> values, int count, ReadOnlySpan<double> timestamps, bool pushthrough) =>
+        PushStringBytes(Utf8Values.Encode(values), count, timestamps, pushthrough);
+
+    /// <summary>Appends string samples given as raw bytes; the arrays become the ring's, so pass copies.</summary>
+    public void PushStringBytes(ReadOnlySpan<byte[]> values, int count, ReadOnlySpan<double> timestamps, bool pushthrough)
     {
         lock (_sync)
         {

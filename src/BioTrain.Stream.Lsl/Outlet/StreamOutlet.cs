@@ -186,6 +186,43 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Pushes one sample of a string stream as raw bytes, sent exactly as given (liblsl does not require
+    /// UTF-8 either): for relays and recorders that must not alter data. The bytes are copied.
+    /// </summary>
+    public void PushSample(ReadOnlySpan<byte[]> sample, double timestamp = 0.0, bool pushthrough = true)
+    {
+        CheckStrings(sample.Length, 1);
+        Span<double> ts = [Stamp(timestamp)];
+        _ring.PushStringBytes(CopyOf(sample), 1, ts, pushthrough);
+    }
+
+    /// <summary>Pushes a multiplexed chunk of a string stream as raw bytes (copied); the timestamp stamps the last sample.</summary>
+    public void PushChunk(ReadOnlySpan<byte[]> data, double timestamp = 0.0, bool pushthrough = true)
+    {
+        var count = SampleCount(data.Length);
+        if (count == 0)
+        {
+            return;
+        }
+
+        CheckStrings(data.Length, count);
+        Span<double> ts = [Stamp(timestamp)];
+        _ring.PushStringBytes(CopyOf(data), count, ts, pushthrough);
+    }
+
+    private static byte[][] CopyOf(ReadOnlySpan<byte[]> values)
+    {
+        var copy = new byte[values.Length][];
+        for (var i = 0; i < values.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(values[i], nameof(values));
+            copy[i] = values[i].ToArray();
+        }
+
+        return copy;
+    }
+
+    /// <summary>
     /// Pushes a multiplexed chunk (sample after sample). <paramref name="timestamp"/> stamps the last sample;
     /// the earlier ones are deduced backwards at the nominal rate, as in liblsl.
     /// </summary>
