@@ -10,7 +10,9 @@ namespace BioTrain.Stream.Lsl.Tests;
 /// <summary>
 /// An outlet is killed and restarted with the same source_id while a source keeps producing at 250 Hz:
 /// the inlet must pick up the new outlet within 0.25 s of data. Samples lost are counted, not timed.
+/// Runs alone: discovery runs on the thread pool, which other tests' blocking disposals can starve.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public class RecoveryLossTests(ITestOutputHelper output)
 {
     private const double Rate = 250;
@@ -32,7 +34,7 @@ public class RecoveryLossTests(ITestOutputHelper output)
             Assert.True(await outlet.WaitForConsumersAsync(TimeSpan.FromSeconds(TestLsl.Patience)));
 
             var received = new HashSet<int>();
-            var puller = new Thread(() =>
+            var puller = Task.Factory.StartNew(() =>
             {
                 var sample = new float[1];
                 var deadline = DateTime.UtcNow.AddSeconds(TestLsl.Patience);
@@ -43,12 +45,11 @@ public class RecoveryLossTests(ITestOutputHelper output)
                         received.Add((int)sample[0]);
                     }
                 }
-            });
-            puller.Start();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-            // The source, on a thread of its own (blocking a pool thread would starve the pool that the
-            // discovery sockets use): one sample per 4 ms; at RestartAt the outlet "dies" and comes back at once.
-            var source = new Thread(() =>
+            // The source and the puller on threads of their own, awaited rather than joined: a blocked
+            // pool thread would starve the pool that discovery runs on: one sample per 4 ms; at RestartAt the outlet "dies" and comes back at once.
+            var source = Task.Factory.StartNew(() =>
             {
                 var value = new float[1];
                 for (var i = 0; i < Total; i++)
@@ -63,10 +64,9 @@ public class RecoveryLossTests(ITestOutputHelper output)
                     outlet.PushSample<float>(value);
                     Thread.Sleep(TimeSpan.FromSeconds(1 / Rate));
                 }
-            });
-            source.Start();
-            source.Join();
-            puller.Join();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await source;
+            await puller;
             var lost = Total - received.Count;
             output.WriteLine($"lost {lost} of {Total} samples over the restart");
             Assert.True(lost <= Rate / 4, $"{lost} samples lost over the restart (at most {Rate / 4} allowed)");

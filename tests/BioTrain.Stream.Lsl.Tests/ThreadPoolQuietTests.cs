@@ -19,6 +19,10 @@ public class ThreadPoolQuietTests(ITestOutputHelper output)
     // Room for the runtime's own timers and the test framework; a pool hop per sample would be >= 300.
     private const long Bound = 30;
 
+    // Idle, other tests' leftovers still finish (their 20 s hang-guard timers fire on the pool): 8-22 seen.
+    // A 20 ms polling loop would make 75.
+    private const long IdleBound = 50;
+
     [Fact]
     public async Task Pushing_and_pulling_single_samples_queues_no_thread_pool_work_per_sample()
     {
@@ -31,7 +35,7 @@ public class ThreadPoolQuietTests(ITestOutputHelper output)
 
         long busy = 0;
         long idle = 0;
-        var worker = new Thread(() =>
+        await Task.Factory.StartNew(() =>
         {
             var sample = new float[8];
             PushPull(outlet, inlet, sample, 50); // warm-up: buffers, JIT
@@ -44,13 +48,11 @@ public class ThreadPoolQuietTests(ITestOutputHelper output)
             before = ThreadPool.CompletedWorkItemCount;
             Thread.Sleep(1500);
             idle = ThreadPool.CompletedWorkItemCount - before;
-        });
-        worker.Start();
-        worker.Join();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         output.WriteLine($"work items: {busy} for {Samples} samples, {idle} idle");
         Assert.True(busy <= Bound, $"{busy} thread-pool work items for {Samples} samples pushed and pulled");
-        Assert.True(idle <= Bound, $"{idle} thread-pool work items in 1.5 s of idling");
+        Assert.True(idle <= IdleBound, $"{idle} thread-pool work items in 1.5 s of idling");
     }
 
     private static void PushPull(StreamOutlet outlet, StreamInlet inlet, float[] sample, int count)
