@@ -1,6 +1,4 @@
 using Xunit.Abstractions;
-using BioTrain.Stream.Lsl.Discovery;
-using BioTrain.Stream.Lsl.Info;
 using BioTrain.Stream.Lsl.Inlet;
 using BioTrain.Stream.Lsl.Outlet;
 
@@ -26,12 +24,9 @@ public class ThreadPoolQuietTests(ITestOutputHelper output)
     [Fact]
     public async Task Pushing_and_pulling_single_samples_queues_no_thread_pool_work_per_sample()
     {
-        var config = TestLsl.NewConfig();
-        using var outlet = new StreamOutlet(new StreamInfo("Quiet", "EEG", 8, 1000, ChannelFormat.Float32, "quiet"), config: config);
-        var found = await StreamResolver.ResolveByPropertyAsync("name", "Quiet", 1, TestLsl.Patience, config, TestLsl.Timeout());
-        await using var inlet = new StreamInlet(Assert.Single(found), config: config);
-        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
-        Assert.True(await outlet.WaitForConsumersAsync(TimeSpan.FromSeconds(TestLsl.Patience)));
+        var pair = await TestLsl.OpenPairAsync("Quiet");
+        using var outlet = pair.Outlet;
+        await using var inlet = pair.Inlet;
 
         long busy = 0;
         long idle = 0;

@@ -66,6 +66,9 @@ internal sealed class OutletRing
         }
     }
 
+    /// <summary>How the samples of the consumers connected now went out.</summary>
+    public SendCounts SendCounts => Volatile.Read(ref _consumers).Aggregate(default(SendCounts), (sum, c) => sum + c.SendCounts);
+
     /// <summary>Samples dropped so far by the consumers connected now.</summary>
     public long ActiveDropped => Volatile.Read(ref _consumers).Sum(c => c.Dropped);
 
@@ -239,14 +242,14 @@ internal sealed class OutletRing
         {
             if (pushthrough)
             {
-                c.Signal.Set();
+                c.Wake();
                 continue;
             }
 
             var pending = Volatile.Read(ref _head) - c.Next;
             if ((c.MaxChunk > 0 && pending >= c.MaxChunk) || pending >= WakeThreshold)
             {
-                c.Signal.Set();
+                c.Wake();
             }
         }
     }

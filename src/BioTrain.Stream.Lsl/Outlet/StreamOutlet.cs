@@ -145,6 +145,9 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
     /// <summary>Samples pushed but not yet written to the slowest inlet's socket (a source can watch it to pace itself).</summary>
     public long Backlog => _ring.Backlog;
 
+    /// <summary>How the samples of the inlets connected now went out (for tests: which thread sent them, in how many writes).</summary>
+    internal SendCounts SendCounts => _ring.SendCounts;
+
     /// <summary>Samples lost because an inlet fell further behind than its buffer (all inlets, past and present).</summary>
     public long DroppedSamples => _ring.ActiveDropped + (_tcp4?.DroppedByClosedFeeds ?? 0) + (_tcp6?.DroppedByClosedFeeds ?? 0);
 

@@ -209,11 +209,18 @@ internal sealed class TcpDataServer : IDisposable
         try
         {
             await stream.WriteAsync(preamble.ToArray(), ct).ConfigureAwait(false);
-            var sender = new FeedSender(_context.Ring, consumer, stream);
+            var sender = new FeedSender(_context.Ring, consumer, stream.Socket);
             var watchPeer = WatchForCloseAsync(stream, consumer, session);
-            await sender.RunOnOwnThreadAsync(session.Token).ConfigureAwait(false);
-            await session.CancelAsync().ConfigureAwait(false);
-            await watchPeer.ConfigureAwait(false);
+            try
+            {
+                await sender.RunOnOwnThreadAsync(session.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                // A failed send ends the feed too; the watcher must be done before the session is disposed.
+                await session.CancelAsync().ConfigureAwait(false);
+                await watchPeer.ConfigureAwait(false);
+            }
         }
         finally
         {
