@@ -46,6 +46,45 @@ public class OutletSendPathTests
     }
 
     [Fact]
+    public async Task A_rush_of_single_sample_pushes_goes_out_in_batches_from_the_sender_thread()
+    {
+        var pair = await TestLsl.OpenPairAsync("Rush");
+        using var outlet = pair.Outlet;
+        await using var inlet = pair.Inlet;
+
+        const int Samples = 20_000;
+        var before = outlet.SendCounts;
+        var pulled = Task.Factory.StartNew(() =>
+        {
+            var data = new float[8 * 1024];
+            var stamps = new double[1024];
+            var next = 0;
+            while (next < Samples)
+            {
+                var n = inlet.PullChunk<float>(data, stamps, TestLsl.Patience);
+                Assert.True(n > 0, $"nothing after sample {next}");
+                for (var k = 0; k < n; k++, next++)
+                {
+                    Assert.Equal(next, data[k * 8]);
+                }
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var sample = new float[8];
+        for (var i = 0; i < Samples; i++)
+        {
+            sample[0] = i;
+            outlet.PushSample<float>(sample);
+        }
+
+        await pulled;
+        var counts = outlet.SendCounts;
+
+        // One write per push would be 20000; pushes that follow each other closely are sent together.
+        Assert.True(counts.Writes - before.Writes < Samples / 4, $"{counts.Writes - before.Writes} writes for {Samples} pushes");
+    }
+
+    [Fact]
     public async Task A_peer_that_stops_reading_never_blocks_a_push_and_gets_every_sample_in_order_once_it_reads()
     {
         const int Channels = 64;

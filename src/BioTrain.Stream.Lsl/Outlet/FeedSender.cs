@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace BioTrain.Stream.Lsl.Outlet;
@@ -14,11 +15,13 @@ internal readonly record struct SendCounts(long PusherSends, long SenderWakes, l
 /// Moves one consumer's samples from the ring to its socket. The socket is non-blocking, and whoever holds
 /// the connection's send right encodes the pending samples into one pooled buffer and writes them:
 /// <list type="bullet">
-/// <item>a pushing thread, when the connection is idle (nothing unsent, nobody sending): one send(2) on the
-/// pusher's own thread, so a sample costs no thread wake-up at all (<see cref="TrySendFromPusher"/>);</item>
+/// <item>a pushing thread, when the connection is idle (nothing unsent, nobody sending) and pushes are not
+/// coming in a rush: one send(2) on the pusher's own thread, so a sample costs no thread wake-up at all
+/// (<see cref="TrySendFromPusher"/>);</item>
 /// <item>the connection's own thread otherwise: it is woken when a push finds the connection busy, its
-/// socket full (the bytes that did not fit wait for it) or its buffer too small, and it drains everything
-/// pending per wake-up, waiting in poll(2) while the socket is full.</item>
+/// socket full (the bytes that did not fit wait for it), its buffer too small, or the previous push less
+/// than 10 µs ago; it drains everything pending per wake-up, so a rush goes out in a few large writes,
+/// and waits in poll(2) while the socket is full.</item>
 /// </list>
 /// A push never blocks on the network. No allocation per sample.
 /// </summary>
@@ -27,6 +30,11 @@ internal sealed class FeedSender
     private const int Free = 0;
     private const int Taken = 1;
     private const int Closed = 2;
+
+    // Pushes that come closer together than this (from the end of one to the start of the next) go to the
+    // sender thread, which then sends them in batches; one send(2) per push would cost more than it saves.
+    // Further apart, the pusher's own send is cheaper than waking the sender (and quicker).
+    private static readonly long DirectGapTicks = Stopwatch.Frequency / 100_000;
 
     private readonly OutletRing _ring;
     private readonly FeedConsumer _consumer;
@@ -38,6 +46,7 @@ internal sealed class FeedSender
     private int _unsentStart;
     private int _unsentEnd;
     private SocketError _error;
+    private long _lastPushEnd;
     private long _pusherSends;
     private long _senderWakes;
     private long _writes;
@@ -57,6 +66,13 @@ internal sealed class FeedSender
     /// is full, failed or closed): the caller then wakes it.
     /// </summary>
     public bool TrySendFromPusher()
+    {
+        var sent = Stopwatch.GetTimestamp() - _lastPushEnd >= DirectGapTicks && TrySend();
+        _lastPushEnd = Stopwatch.GetTimestamp();
+        return sent;
+    }
+
+    private bool TrySend()
     {
         if (Interlocked.CompareExchange(ref _state, Taken, Free) != Free)
         {
