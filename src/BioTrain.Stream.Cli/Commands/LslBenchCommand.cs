@@ -31,17 +31,18 @@ internal static class LslBenchCommand
         role.AcceptOnlyFromAmong(Roles);
         var channels = new Option<int>("--channels") { Hidden = true };
         var rate = new Option<double>("--rate") { Hidden = true };
+        var warmupRate = new Option<double>("--warmup-rate") { Hidden = true };
         var start = new Option<double>("--start") { Hidden = true };
         var peerSeconds = new Option<double>("--seconds") { Hidden = true };
         var sourceId = new Option<string>("--source-id") { Hidden = true };
         var port = new Option<int>("--port") { Hidden = true };
-        var command = new Command("lsl", "Measure LSL throughput, latency, allocations and CPU on loopback.") { quick, split, role, channels, rate, start, peerSeconds, sourceId, port };
+        var command = new Command("lsl", "Measure LSL throughput, latency, allocations and CPU on loopback.") { quick, split, role, channels, rate, warmupRate, start, peerSeconds, sourceId, port };
         command.SetAction((parse, ct) => LslCommands.Run(async () =>
         {
             if (parse.GetValue(role) is { } peerRole)
             {
                 return await LslProcessBench.RunPeerAsync(new LslProcessBench.PeerArguments(peerRole, parse.GetValue(channels), parse.GetValue(rate),
-                    parse.GetValue(start), parse.GetValue(peerSeconds), parse.GetValue(sourceId) ?? string.Empty, parse.GetValue(port)), ct).ConfigureAwait(false);
+                    parse.GetValue(warmupRate), parse.GetValue(start), parse.GetValue(peerSeconds), parse.GetValue(sourceId) ?? string.Empty, parse.GetValue(port)), ct).ConfigureAwait(false);
             }
 
             var isQuick = parse.GetValue(quick);
@@ -92,8 +93,8 @@ internal static class LslBenchCommand
     {
         LslProcessBench.Case[] cases =
         [
-            new("8 ch float32 @ 1 kHz", 8, 1000, isQuick ? 1 : 3, isQuick ? 3 : 10),
-            new("8 ch float32 @ 1 Hz (idle)", 8, 1, isQuick ? 1 : 3, isQuick ? 5 : 20),
+            new("8 ch float32 @ 1 kHz", 8, 1000, 1000, isQuick ? 1 : 3, isQuick ? 3 : 10),
+            new("8 ch float32 @ 1 Hz (idle)", 8, 1, 1000, isQuick ? 3 : 5, isQuick ? 5 : 20),
         ];
         Console.WriteLine($"{"separate processes",-28} {"outlet CPU s/s",15} {"inlet CPU s/s",14} {"samples",8} {"min µs",8} {"median µs",10} {"p99 µs",9} {"max µs",9}");
         foreach (var c in cases)

@@ -16,29 +16,34 @@ namespace BioTrain.Stream.Cli.Commands;
 /// executable on 127.0.0.1. The outlet pushes single samples at a fixed rate (sleeping between them, as an
 /// acquisition loop would), the inlet pulls each with a blocking pull. Both measure over the same window
 /// of the shared LSL clock (CLOCK_MONOTONIC in every process): CPU-seconds per second of their whole
-/// process (utime + stime from /proc, 10 ms resolution), and the inlet the latency of every sample stamped
-/// in the window (clock at pull minus the push timestamp).
+/// process (user + system time from getrusage, microseconds), and the inlet the latency of every sample
+/// stamped in the window (clock at pull minus the push timestamp). Before the window the outlet pushes at
+/// the warm-up rate and then, for the last <see cref="SettleSeconds"/>, at the measured rate: a slow case
+/// is thus measured with its code compiled (tiered JIT), as in a process that has run for a while.
 /// </summary>
 internal static class LslProcessBench
 {
     /// <summary>Seconds the two processes get to start, find each other and connect before the warm-up begins.</summary>
     private const double StartupSeconds = 4.0;
 
+    /// <summary>Seconds at the measured rate between the warm-up and the window (the warm-up's after-effects end).</summary>
+    private const double SettleSeconds = 2.0;
+
     // One report per line on the peer's stdout.
     private static readonly JsonSerializerOptions ReportJson = new(CliOutput.Json) { WriteIndented = false };
 
-    internal sealed record Case(string Label, int Channels, double Rate, double Warmup, double Seconds);
+    internal sealed record Case(string Label, int Channels, double Rate, double WarmupRate, double Warmup, double Seconds);
 
     internal sealed record PeerReport(string Role, double CpuPerSecond, long Samples, double Min, double Median, double P99, double Max);
 
-    internal sealed record PeerArguments(string Role, int Channels, double Rate, double Start, double Seconds, string SourceId, int Port);
+    internal sealed record PeerArguments(string Role, int Channels, double Rate, double WarmupRate, double Start, double Seconds, string SourceId, int Port);
 
     public static async Task<(PeerReport Outlet, PeerReport Inlet)> RunCaseAsync(Case benchCase, int multicastPort, CancellationToken ct)
     {
         var sourceId = "bench-split-" + Guid.NewGuid().ToString("N");
         var start = LslClock.LocalClock() + StartupSeconds + benchCase.Warmup;
-        using var outlet = StartPeer(new PeerArguments("outlet", benchCase.Channels, benchCase.Rate, start, benchCase.Seconds, sourceId, multicastPort));
-        using var inlet = StartPeer(new PeerArguments("inlet", benchCase.Channels, benchCase.Rate, start, benchCase.Seconds, sourceId, multicastPort));
+        using var outlet = StartPeer(new PeerArguments("outlet", benchCase.Channels, benchCase.Rate, benchCase.WarmupRate, start, benchCase.Seconds, sourceId, multicastPort));
+        using var inlet = StartPeer(new PeerArguments("inlet", benchCase.Channels, benchCase.Rate, benchCase.WarmupRate, start, benchCase.Seconds, sourceId, multicastPort));
         var reports = await Task.WhenAll(ReadReportAsync(outlet, ct), ReadReportAsync(inlet, ct)).ConfigureAwait(false);
         return (reports[0], reports[1]);
     }
@@ -55,7 +60,7 @@ internal static class LslProcessBench
         foreach (var arg in new[]
         {
             "bench", "lsl", "--role", peer.Role, "--channels", peer.Channels.ToString(CultureInfo.InvariantCulture),
-            "--rate", peer.Rate.ToString("R", CultureInfo.InvariantCulture), "--start", peer.Start.ToString("R", CultureInfo.InvariantCulture),
+            "--rate", peer.Rate.ToString("R", CultureInfo.InvariantCulture), "--warmup-rate", peer.WarmupRate.ToString("R", CultureInfo.InvariantCulture), "--start", peer.Start.ToString("R", CultureInfo.InvariantCulture),
             "--seconds", peer.Seconds.ToString("R", CultureInfo.InvariantCulture), "--source-id", peer.SourceId,
             "--port", peer.Port.ToString(CultureInfo.InvariantCulture),
         })
@@ -99,7 +104,7 @@ internal static class LslProcessBench
         var end = peer.Start + peer.Seconds;
         var meter = CpuMeter.Start(peer.Start, end);
         var sample = new float[peer.Channels];
-        var interval = 1.0 / peer.Rate;
+        var warmupEnd = peer.Start - SettleSeconds;
         var next = LslClock.LocalClock();
         long pushed = 0;
         while (true)
@@ -114,7 +119,7 @@ internal static class LslProcessBench
             {
                 sample[0] = pushed++;
                 outlet.PushSample<float>(sample, LslClock.LocalClock());
-                next += interval;
+                next += 1.0 / (next < warmupEnd ? peer.WarmupRate : peer.Rate);
             }
 
             // Sleep to the next sample (whole milliseconds: a 1 kHz source wakes about every 1.06 ms and
@@ -148,9 +153,11 @@ internal static class LslProcessBench
         var puller = new Thread(() =>
         {
             var sample = new float[peer.Channels];
-            while (LslClock.LocalClock() < end + 1.0)
+            double left;
+            while ((left = end + 1.0 - LslClock.LocalClock()) > 0)
             {
-                var ts = inlet.PullSample<float>(sample, 0.5);
+                // Waits for the next sample, not in short slices: the pull's own wake-ups would be the idle cost.
+                var ts = inlet.PullSample<float>(sample, left);
                 var now = LslClock.LocalClock();
                 if (ts >= peer.Start && ts <= end)
                 {
@@ -212,11 +219,7 @@ internal static class LslProcessBench
             }
         }
 
-        private static TimeSpan ProcessCpu()
-        {
-            using var self = Process.GetCurrentProcess();
-            return self.TotalProcessorTime;
-        }
+        private static TimeSpan ProcessCpu() => Environment.CpuUsage.TotalTime;
 
         public void WaitForEnd() => _thread.Join();
 
