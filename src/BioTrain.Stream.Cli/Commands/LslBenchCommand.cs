@@ -23,6 +23,9 @@ internal static class LslBenchCommand
 
     private static readonly string[] Roles = ["outlet", "inlet"];
 
+    // Samples in flight from push to pull at most in the throughput cases.
+    private const long MaxInFlight = 100_000;
+
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Shorter runs (a few seconds in all)" };
@@ -138,6 +141,8 @@ internal static class LslBenchCommand
             var phase = 0;
             long pushed = 0;
             long received = 0;
+            long pushedAll = 0;
+            long pulledAll = 0;
             long pushAllocated = 0;
             long pullAllocated = 0;
             var pusher = new Thread(() =>
@@ -159,8 +164,11 @@ internal static class LslBenchCommand
                         before = GC.GetAllocatedBytesForCurrentThread();
                     }
 
-                    // Push as fast as the transport takes it: measure what flows, not what is dropped.
-                    if (outlet.Backlog > limit)
+                    // Push as fast as the transport takes it: measure what flows, not what is dropped. A push
+                    // may go straight into the socket buffers (megabytes on loopback), so what is in flight end
+                    // to end is bounded too, below the inlet's buffer (360 s at 1 kHz), or a puller that falls
+                    // behind would see samples dropped.
+                    if (outlet.Backlog > limit || pushedAll - Volatile.Read(ref pulledAll) > MaxInFlight)
                     {
                         Thread.Yield();
                         continue;
@@ -168,6 +176,7 @@ internal static class LslBenchCommand
 
                     outlet.PushChunk<float>(data);
                     pushed += seen * chunk;
+                    Volatile.Write(ref pushedAll, pushedAll + chunk);
                 }
 
                 pushAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -186,7 +195,9 @@ internal static class LslBenchCommand
                         before = GC.GetAllocatedBytesForCurrentThread();
                     }
 
-                    received += seen * inlet.PullChunk<float>(data, stamps, 0.05);
+                    var n = inlet.PullChunk<float>(data, stamps, 0.05);
+                    received += seen * n;
+                    Volatile.Write(ref pulledAll, pulledAll + n);
                 }
 
                 pullAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
