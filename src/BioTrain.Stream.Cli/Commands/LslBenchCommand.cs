@@ -23,6 +23,11 @@ internal static class LslBenchCommand
 
     private static readonly string[] Roles = ["outlet", "inlet"];
 
+    // In-process cases: firstPort .. firstPort + 16; separate processes: the same 17 ports SplitPortOffset higher.
+    private const int DefaultPort = 26571;
+    private const int SplitPortOffset = 30;
+    private const int PortsUsed = SplitPortOffset + 17;
+
     // Samples in flight from push to pull at most in the throughput cases.
     private const long MaxInFlight = 100_000;
 
@@ -38,7 +43,7 @@ internal static class LslBenchCommand
         var start = new Option<double>("--start") { Hidden = true };
         var peerSeconds = new Option<double>("--seconds") { Hidden = true };
         var sourceId = new Option<string>("--source-id") { Hidden = true };
-        var port = new Option<int>("--port") { Hidden = true };
+        var port = new Option<int>("--port") { Description = $"First of the {PortsUsed} ports on 127.0.0.1 the benchmark uses", DefaultValueFactory = _ => DefaultPort };
         var command = new Command("lsl", "Measure LSL throughput, latency, allocations and CPU on loopback.") { quick, split, role, channels, rate, warmupRate, start, peerSeconds, sourceId, port };
         command.SetAction((parse, ct) => LslCommands.Run(async () =>
         {
@@ -49,16 +54,17 @@ internal static class LslBenchCommand
             }
 
             var isQuick = parse.GetValue(quick);
+            var firstPort = parse.GetValue(port);
             if (parse.GetValue(split))
             {
-                await SplitAsync(isQuick, ct).ConfigureAwait(false);
+                await SplitAsync(isQuick, firstPort + SplitPortOffset, ct).ConfigureAwait(false);
                 return 0;
             }
 
             var seconds = isQuick ? 0.5 : 2.0;
             var latencySamples = isQuick ? 500 : 3000;
             // A port block of its own, machine scope, IPv4 on loopback only: nothing leaves the host.
-            var config = LslConfig.MachineOnly(26571, 26572, 16);
+            var config = LslConfig.MachineOnly(firstPort, firstPort + 1, 16);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"LSL loopback benchmark, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(isQuick ? "quick" : "full")} ({seconds} s per throughput case, {latencySamples} latency samples)"));
             Console.WriteLine();
@@ -85,14 +91,14 @@ internal static class LslBenchCommand
 
             Console.WriteLine("liblsl 1.16.2 (published): mean 76 µs (min 29, max 3800) with 8 ch; mean 98 µs (min 44, max 1300) with 64 ch");
             Console.WriteLine();
-            await SplitAsync(isQuick, ct).ConfigureAwait(false);
+            await SplitAsync(isQuick, firstPort + SplitPortOffset, ct).ConfigureAwait(false);
             return 0;
         }));
         return command;
     }
 
     /// <summary>Outlet and inlet in separate processes: latency and each process's CPU-seconds per second.</summary>
-    private static async Task SplitAsync(bool isQuick, CancellationToken ct)
+    private static async Task SplitAsync(bool isQuick, int multicastPort, CancellationToken ct)
     {
         LslProcessBench.Case[] cases =
         [
@@ -103,7 +109,7 @@ internal static class LslBenchCommand
         foreach (var c in cases)
         {
             // A port block of its own (not the one of the in-process cases above), machine scope, 127.0.0.1 only.
-            var (outlet, inlet) = await LslProcessBench.RunCaseAsync(c, 26601, ct).ConfigureAwait(false);
+            var (outlet, inlet) = await LslProcessBench.RunCaseAsync(c, multicastPort, ct).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{c.Label,-28} {outlet.CpuPerSecond,15:0.0000} {inlet.CpuPerSecond,14:0.0000} {inlet.Samples,8} {inlet.Min * 1e6,8:0.0} {inlet.Median * 1e6,10:0.0} {inlet.P99 * 1e6,9:0.0} {inlet.Max * 1e6,9:0.0}"));
         }
