@@ -30,15 +30,16 @@ internal sealed class FeedConnection : IDisposable
     public SampleDecoder Decoder { get; }
 
     /// <summary>
-    /// One blocking read into <see cref="Reader"/>, bounded by <paramref name="timeout"/> (SO_RCVTIMEO): one
-    /// system call per arrival, and the kernel wakes the receiving thread directly. False when the timeout
-    /// passed with nothing read; <paramref name="endOfStream"/> when the outlet closed the connection.
+    /// One blocking read into <see cref="Reader"/>, bounded by <paramref name="timeout"/> (SO_RCVTIMEO;
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: none): one system call per arrival, and the kernel wakes the
+    /// receiving thread directly. False when the timeout passed with nothing read; <paramref name="endOfStream"/>
+    /// when the outlet closed the connection.
     /// </summary>
     public bool TryFill(TimeSpan timeout, out bool endOfStream)
     {
         if (timeout != _readTimeout)
         {
-            _socket.ReceiveTimeout = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+            _socket.ReceiveTimeout = timeout == Timeout.InfiniteTimeSpan ? 0 : (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
             _readTimeout = timeout;
         }
 

@@ -31,6 +31,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     private double _lastReceive;
     private int _clockReset;
     private long _lostCount;
+    private long _receiveTimeouts;
     private int _disposed;
 
     /// <param name="info">A resolved stream (from <see cref="StreamResolver"/>).</param>
@@ -84,6 +85,9 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     public long DroppedSamples => _buffer.Dropped;
 
     public int SamplesAvailable => _buffer.Count;
+
+    /// <summary>Times the receive thread woke with nothing received (the watchdog's checks), for tests.</summary>
+    internal long ReceiveTimeouts => Interlocked.Read(ref _receiveTimeouts);
 
     /// <summary>The buffer size in samples, as sent to the outlet (Max-Buffer-Length).</summary>
     public int BufferCapacity => _buffer.Capacity;
@@ -571,7 +575,9 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         using var wake = ct.Register(static c => ((FeedConnection)c!).Abort(), connection);
         var reader = connection.Reader;
         var interval = _info.NominalSrate > 0 ? 1.0 / _info.NominalSrate : 0.0;
-        var check = TimeSpan.FromSeconds(Math.Max(0.001, _config.WatchdogCheckInterval));
+        // Only a regular stream has a watchdog. An irregular one (markers) may rightly be silent for hours: its
+        // thread then sleeps in recv(2) with no timeout at all (closing the inlet shuts the socket down).
+        var check = _info.NominalSrate > 0 ? TimeSpan.FromSeconds(Math.Max(0.001, _config.WatchdogCheckInterval)) : Timeout.InfiniteTimeSpan;
         var last = 0.0;
         while (true)
         {
@@ -585,6 +591,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
             bool ended;
             while (!connection.TryFill(check, out ended))
             {
+                Interlocked.Increment(ref _receiveTimeouts);
                 ct.ThrowIfCancellationRequested();
                 if (_info.NominalSrate > 0 && LslClock.LocalClock() - Volatile.Read(ref _lastReceive) > _config.WatchdogTimeThreshold)
                 {
