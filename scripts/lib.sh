@@ -4,10 +4,23 @@
 BT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BT_BUILD="$BT_ROOT/build"
 
-# Debian packages the product needs to build and run its virtual devices.
-BT_RUNTIME_PACKAGES=(cmake make gcc qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)
-# What the test suite adds: peers and tools the tests run against.
-BT_TEST_PACKAGES=(g++ libxdf-dev libusb-1.0-0-dev umockdev libumockdev-dev clang)
+# Debian packages, by what needs them; ./biotrain installs the first list, ./run-tests both.
+# The product: the native virtual device and the QEMU firmware are built here, QEMU runs the
+# virtual GAP9, libusb opens USB bridges.
+BT_RUNTIME_PACKAGES=(cmake make gcc libc6-dev qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libusb-1.0-0)
+# The tests, each package for the tool or peer it brings:
+#   g++ libxdf-dev             Debian's libxdf, a reference reader for the XDF files we write
+#   umockdev                   umockdev-run: an emulated FTDI bridge for the USB transport
+#   clang libclang-rt-14-dev   the libFuzzer target (clang's fuzzer/ASan runtimes are a package of their own)
+#   systemd                    systemd-analyze verify/security on the shipped unit
+#   python3                    protocol/tools/make_vectors.py, the independent encoder of the golden vectors
+#   util-linux                 setpriv: the serial transport's permission tests run as another user
+#   procps                     kill: tests stop and freeze device processes with signals
+#   binutils                   objdump: the native kernels really use the FMA instruction (ctest)
+#   patchelf                   the benchmark project's libtorch is patched to run on Debian 12 (tests/BioTrain.Stream.Benchmarks)
+BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps binutils patchelf)
+# Developer checks (scripts/fresh-machine-check): a clean Debian 12 root to run the README in.
+BT_DEV_PACKAGES=(mmdebstrap)
 
 bt_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -36,17 +49,32 @@ bt_ensure_dotnet() {
     fi
 }
 
-# Configures once, then builds incrementally: the native device, the C tests, and the QEMU image.
+# Builds the firmware targets named (default: all, the C tests and the fuzzer included; the CLI
+# needs only `product`). Configures when the build directory has none yet, or always with
+# BT_FIRMWARE_CONFIGURE=1 (./run-tests: the fuzzer check then sees packages installed since).
+# Extra configure options come from BT_FIRMWARE_OPTIONS. A build directory left broken by an
+# earlier run (interrupted configure or build, a toolchain installed or removed since) is rebuilt
+# from scratch once before the error is reported.
 bt_build_firmware() {
-    if [ ! -f "$BT_BUILD/firmware/CMakeCache.txt" ]; then
+    mkdir -p "$BT_BUILD"
+    _bt_firmware_attempt "$@" && return 0
+    bt_say "firmware build failed; retrying in a clean build/firmware"
+    rm -rf "$BT_BUILD/firmware"
+    _bt_firmware_attempt "$@" && return 0
+    grep -E -A3 "CMake Error|error:|Error [0-9]" "$BT_BUILD/firmware-build.log" | head -40 >&2
+    echo "error: firmware build failed (whole log: build/firmware-build.log)" >&2
+    exit 1
+}
+
+_bt_firmware_attempt() {
+    local fw="$BT_BUILD/firmware" log="$BT_BUILD/firmware-build.log" targets=() t
+    : >"$log"
+    if [ ! -f "$fw/Makefile" ] || [ "${BT_FIRMWARE_CONFIGURE:-0}" = 1 ]; then
         bt_say "configuring firmware"
-        cmake -S "$BT_ROOT/firmware-gap9" -B "$BT_BUILD/firmware" -DCMAKE_BUILD_TYPE=Release >/dev/null
+        cmake -S "$BT_ROOT/firmware-gap9" -B "$fw" -DCMAKE_BUILD_TYPE=Release ${BT_FIRMWARE_OPTIONS[@]+"${BT_FIRMWARE_OPTIONS[@]}"} >>"$log" 2>&1 || return 1
     fi
-    cmake --build "$BT_BUILD/firmware" -j "$(nproc)" >"$BT_BUILD/firmware-build.log" 2>&1 || {
-        cat "$BT_BUILD/firmware-build.log" >&2
-        echo "error: firmware build failed" >&2
-        exit 1
-    }
+    for t in "$@"; do targets+=(--target "$t"); done
+    cmake --build "$fw" -j "$(nproc)" ${targets[@]+"${targets[@]}"} >>"$log" 2>&1
 }
 
 BT_CLI_DLL="$BT_ROOT/src/BioTrain.Stream.Cli/bin/Release/net10.0/biotrain.dll"
@@ -60,7 +88,9 @@ bt_build_cli() {
     fi
     bt_say "building the biotrain CLI"
     mkdir -p "$BT_BUILD"
-    dotnet build "$BT_ROOT/src/BioTrain.Stream.Cli" -c Release -nologo >"$BT_BUILD/cli-build.log" 2>&1 || {
+    # A failed or interrupted earlier build can leave obj/ inconsistent: one clean retry.
+    dotnet build "$BT_ROOT/src/BioTrain.Stream.Cli" -c Release -nologo >"$BT_BUILD/cli-build.log" 2>&1 ||
+        dotnet build "$BT_ROOT/src/BioTrain.Stream.Cli" -c Release -nologo --no-incremental >"$BT_BUILD/cli-build.log" 2>&1 || {
         grep -E "error|Error" "$BT_BUILD/cli-build.log" >&2 || cat "$BT_BUILD/cli-build.log" >&2
         echo "error: CLI build failed" >&2
         exit 1

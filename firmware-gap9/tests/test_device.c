@@ -196,7 +196,7 @@ static void wrong_crc_length_type_version(void)
     CHECK_EQ_U(error_code(&replies[0]), BT_ERR_VERSION_MISMATCH);
     bt_error_msg e;
     bt_error_decode(replies[0].payload, replies[0].h.length, &e);
-    const char *want = "protocol version mismatch: device 1.0, host 9.3";
+    const char *want = "protocol version mismatch: device 1.1, host 9.3";
     CHECK(e.text.len == strlen(want) && memcmp(e.text.data, want, e.text.len) == 0);
 
     add_frame(BT_PROTO_MAJOR, BT_MSG_HELLO, 23, (const uint8_t *)"\x01", 1);

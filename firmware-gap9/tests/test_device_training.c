@@ -5,6 +5,7 @@
 
 #include "bt/crc32c.h"
 #include "bt/device.h"
+#include "bt/ring.h"
 #include "harness.h"
 
 typedef struct bytes {
@@ -375,6 +376,184 @@ static void plan_that_does_not_fit_names_the_shortfall(void)
     CHECK(e.text.len > 10);
 }
 
+/* ---- inference while training (SPEC.md 3.14, 3.15) ---------------------------------------------- */
+
+/* EpiDeNet here: 2 rows x 1000 samples. Appends `count` samples (f32) and, with predict, runs one. */
+static const reply *ring_request(bool predict, uint8_t flags, uint32_t first, uint16_t count)
+{
+    static uint8_t p[8 + 8 * 1000];
+    bt_writer w = bt_writer_make(p, sizeof p);
+    if (predict) {
+        bt_wr_u8(&w, flags);
+    }
+    bt_wr_u8(&w, BT_FORMAT_F32);
+    bt_wr_u8(&w, 0u);
+    bt_wr_u16(&w, count);
+    for (uint32_t k = first; k < first + count; k++) {
+        bt_wr_f32(&w, (float)((int)(k * 7u % 23u) - 11) * 0.125f);
+        bt_wr_f32(&w, (float)((int)(k * 5u % 19u) - 9) * 0.25f);
+    }
+    return request(predict ? BT_MSG_PREDICT : BT_MSG_SAMPLES_APPEND, p, w.pos);
+}
+
+typedef struct prediction {
+    uint16_t predicted;
+    float probs[BT_DEVICE_MAX_CLASSES];
+    uint16_t classes;
+} prediction;
+
+static prediction predict_now(void)
+{
+    const reply *r = ring_request(true, 0u, 0u, 0u);
+    CHECK_EQ_U(r->h.type, BT_MSG_PREDICTION);
+    prediction out;
+    memset(&out, 0, sizeof out);
+    bt_reader rd = bt_reader_make(r->payload, r->h.length);
+    out.predicted = bt_rd_u16(&rd);
+    out.classes = bt_rd_u16(&rd);
+    CHECK_EQ_U(bt_rd_u32(&rd), 1000u); /* filled */
+    (void)bt_rd_u64(&rd);               /* total */
+    (void)bt_rd_u64(&rd);               /* instructions */
+    CHECK_EQ_U(bt_rd_u64(&rd), dev.engine.model.macs);
+    (void)bt_rd_u64(&rd);
+    (void)bt_rd_u32(&rd);
+    for (uint16_t k = 0; k < out.classes && k < BT_DEVICE_MAX_CLASSES; k++) {
+        out.probs[k] = bt_rd_f32(&rd);
+    }
+    CHECK(bt_rd_done(&rd));
+    return out;
+}
+
+static bool same_prediction(const prediction *a, const prediction *b)
+{
+    return a->predicted == b->predicted && a->classes == b->classes &&
+           memcmp(a->probs, b->probs, sizeof(float) * a->classes) == 0;
+}
+
+/* Trains batch `id` of 4 samples; with interleave, a PREDICT follows every sample and must give
+ * the same answer as before the batch (the weights change only at the step). */
+static uint32_t train_batch(uint32_t id, bool interleave, const prediction *before)
+{
+    begin_batch(id, 0, 4);
+    uint16_t s;
+    for (uint16_t i = 0; i < 4; i++) {
+        make_sample(i + 10u, (uint16_t)(i % 3u));
+        send_sample(id, i, (uint16_t)(i % 3u), &s);
+        if (interleave) {
+            prediction during = predict_now();
+            CHECK(same_prediction(&during, before));
+        }
+    }
+    uint16_t end_seq;
+    return end_batch(id, &end_seq);
+}
+
+static void predictions_interleave_without_changing_training(void)
+{
+    bt_zoo_params zp = bt_zoo_defaults(BT_ZOO_EPIDENET);
+    blob_len = bt_zoo_build(BT_ZOO_EPIDENET, &zp, blob, sizeof blob);
+
+    /* Without predictions. */
+    upload(4, 0 /* group norm */, 1 /* adam */);
+    uint32_t plain1 = train_batch(20, false, NULL);
+    uint32_t plain2 = train_batch(21, false, NULL);
+
+    /* The same training from the same start, a prediction after every sample. */
+    upload(4, 0, 1);
+    const reply *r = ring_request(true, 0u, 0u, 500u);
+    CHECK_EQ_U(error_of(r), BT_ERR_NOT_READY); /* half a window: refused, but appended */
+    CHECK_EQ_U(dev.ring.filled, 500u);
+    r = ring_request(false, 0u, 500u, 500u);
+    CHECK_EQ_U(r->h.type, BT_MSG_RING_STATE);
+    CHECK_EQ_U(u32_at(r, 0), 1000u);
+    prediction before = predict_now();
+    uint32_t mixed1 = train_batch(22, true, &before);
+    CHECK_EQ_U(mixed1, plain1);
+    prediction after = predict_now();
+    CHECK(!same_prediction(&after, &before)); /* the step changed the weights */
+    uint32_t mixed2 = train_batch(23, true, &after);
+    CHECK_EQ_U(mixed2, plain2);
+    CHECK_EQ_U(bt_engine_params_crc(&dev.engine), plain2);
+
+    /* A PREDICT between the chunks of a sample is BUSY and leaves the sample intact. */
+    begin_batch(24, 0, 1);
+    static uint8_t p[12 + 4096];
+    make_sample(3, 1);
+    bt_writer w = bt_writer_make(p, sizeof p);
+    bt_wr_u32(&w, 24u);
+    bt_wr_u16(&w, 0u);
+    bt_wr_u16(&w, 1u);
+    bt_wr_u32(&w, 0u);
+    bt_wr_bytes(&w, (const uint8_t *)sample_values, 4000u);
+    CHECK_EQ_U(request(BT_MSG_SAMPLE, p, w.pos)->h.type, BT_MSG_SAMPLE_ACK);
+    CHECK_EQ_U(error_of(ring_request(true, 0u, 0u, 0u)), BT_ERR_BUSY);
+    w = bt_writer_make(p, sizeof p);
+    bt_wr_u32(&w, 24u);
+    bt_wr_u16(&w, 0u);
+    bt_wr_u16(&w, 1u);
+    bt_wr_u32(&w, 4000u);
+    bt_wr_bytes(&w, (const uint8_t *)sample_values + 4000, 4000u);
+    r = request(BT_MSG_SAMPLE, p, w.pos);
+    CHECK_EQ_U(r->h.type, BT_MSG_SAMPLE_ACK);
+    CHECK_EQ_U(r->payload[6], 1u);
+    CHECK_EQ_U(dev.engine.pending, 1u);
+}
+
+static float prob_at(const reply *r, uint16_t k)
+{
+    bt_reader rd = bt_reader_make(r->payload + 44u + 4u * k, 4); /* after the 44-byte head */
+    return bt_rd_f32(&rd);
+}
+
+static void standardised_windows_ignore_offset_and_scale(void)
+{
+    upload(4, 0, 1);
+    ring_request(false, 0u, 0u, 1000u);
+    static reply standardised;
+    standardised = *ring_request(true, 1u, 0u, 0u);
+    const reply *r = &standardised;
+    CHECK_EQ_U(r->h.type, BT_MSG_PREDICTION);
+    /* The same signal, 3x larger and shifted: standardised, the forward pass sees the same window. */
+    static uint8_t p[8 + 8 * 1000];
+    bt_writer w = bt_writer_make(p, sizeof p);
+    bt_wr_u8(&w, 1u);
+    bt_wr_u8(&w, BT_FORMAT_F32);
+    bt_wr_u8(&w, 0u);
+    bt_wr_u16(&w, 1000u);
+    for (uint32_t k = 0; k < 1000u; k++) {
+        bt_wr_f32(&w, ((float)((int)(k * 7u % 23u) - 11) * 0.125f) * 4.0f + 100.0f);
+        bt_wr_f32(&w, ((float)((int)(k * 5u % 19u) - 9) * 0.25f) * 4.0f - 3.0f);
+    }
+    const reply *s = request(BT_MSG_PREDICT, p, w.pos);
+    CHECK_EQ_U(s->h.type, BT_MSG_PREDICTION);
+    CHECK_EQ_U(s->payload[0], r->payload[0]); /* same class */
+    for (uint16_t k = 0; k < dev.engine.model.classes; k++) {
+        float a = prob_at(r, k), b = prob_at(s, k);
+        CHECK(a - b < 1e-4f && b - a < 1e-4f);
+    }
+}
+
+static void ring_requests_that_must_be_refused(void)
+{
+    uint8_t flags_unknown[5] = {2, 0, 0, 0, 0};
+    CHECK_EQ_U(error_of(request(BT_MSG_PREDICT, flags_unknown, 5)), BT_ERR_MALFORMED_PAYLOAD);
+    uint8_t bad_format[4] = {7, 0, 0, 0};
+    CHECK_EQ_U(error_of(request(BT_MSG_SAMPLES_APPEND, bad_format, 4)), BT_ERR_MALFORMED_PAYLOAD);
+    uint8_t short_data[7] = {0, 0, 1, 0, 1, 2, 3}; /* one sample of 2 rows wants 8 bytes */
+    CHECK_EQ_U(error_of(request(BT_MSG_SAMPLES_APPEND, short_data, 7)), BT_ERR_MALFORMED_PAYLOAD);
+    CHECK_EQ_U(error_of(request(BT_MSG_PREDICT, NULL, 0)), BT_ERR_MALFORMED_PAYLOAD);
+
+    /* Batch norm on batch statistics stages the batch where the forward pass reads: BUSY while open. */
+    upload(4, 1 /* batch norm */, 1);
+    ring_request(false, 0u, 0u, 1000u);
+    CHECK_EQ_U(ring_request(true, 0u, 0u, 0u)->h.type, BT_MSG_PREDICTION);
+    begin_batch(30, 0, 2);
+    CHECK_EQ_U(error_of(ring_request(true, 0u, 0u, 0u)), BT_ERR_BUSY);
+    uint8_t zero = 0;
+    CHECK_EQ_U(request(BT_MSG_RESET, &zero, 1)->h.type, BT_MSG_RESET_DONE);
+    CHECK_EQ_U(error_of(ring_request(true, 0u, 0u, 0u)), BT_ERR_NOT_READY); /* no model, no ring */
+}
+
 int main(void)
 {
     bt_port port = {append, NULL, NULL, &sent};
@@ -387,6 +566,9 @@ int main(void)
     protocol_errors();
     weights_round_trip();
     stats_reset_and_no_memory();
+    predictions_interleave_without_changing_training();
+    standardised_windows_ignore_offset_and_scale();
+    ring_requests_that_must_be_refused();
     plan_that_does_not_fit_names_the_shortfall();
     return bt_test_report("device_training");
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bt/device.h"
+#include "bt/ring.h"
 #include "bt/frame.h"
 #include "bt/proto.h"
 #include "harness.h"
@@ -68,6 +69,16 @@ static void config_from_fields(const bt_vec *v, bt_wire_config *c)
     c->bn_momentum = vf(v, "payload.bn_momentum");
     c->layer_count = (uint8_t)vu(v, "payload.layer_count");
     bt_vec_hex(v, "payload.layer_scope", c->layer_scope, sizeof c->layer_scope);
+}
+
+/* A SAMPLES_APPEND payload (also PREDICT's tail) from its fields. */
+static void put_samples(bt_writer *w, const bt_vec *v)
+{
+    bt_wr_u8(w, (uint8_t)vu(v, "payload.format"));
+    bt_wr_u8(w, 0u);
+    bt_wr_u16(w, (uint16_t)vu(v, "payload.count"));
+    put_hex(w, v, "payload.scales");
+    put_hex(w, v, "payload.data");
 }
 
 /* Builds the payload a vector describes, from its fields alone. */
@@ -152,7 +163,8 @@ static size_t payload_from_fields(const bt_vec *v, uint8_t type, uint8_t *out, s
                                vu(v, "payload.activation_bytes"), vu(v, "payload.param_count"),
                                vu(v, "payload.trainable_count"), vu64(v, "payload.macs_forward"),
                                vu(v, "payload.input_values"), (uint16_t)vu(v, "payload.classes"),
-                               (uint16_t)vu(v, "payload.batch_resident"), vu(v, "payload.model_crc")};
+                               (uint16_t)vu(v, "payload.batch_resident"), vu(v, "payload.model_crc"),
+                               vu(v, "payload.ring_bytes")};
         bt_model_plan_encode(&w, &m);
         break;
     }
@@ -192,6 +204,33 @@ static size_t payload_from_fields(const bt_vec *v, uint8_t type, uint8_t *out, s
         }
         break;
     case BT_MSG_BATCH_END: bt_wr_u32(&w, vu(v, "payload.batch_id")); break;
+    case BT_MSG_PREDICT:
+        bt_wr_u8(&w, (uint8_t)vu(v, "payload.flags"));
+        put_samples(&w, v);
+        break;
+    case BT_MSG_SAMPLES_APPEND: put_samples(&w, v); break;
+    case BT_MSG_RING_STATE:
+        bt_wr_u32(&w, vu(v, "payload.filled"));
+        bt_wr_u64(&w, vu64(v, "payload.total"));
+        break;
+    case BT_MSG_PREDICTION: {
+        uint16_t n = (uint16_t)vu(v, "payload.prob_count");
+        bt_wr_u16(&w, (uint16_t)vu(v, "payload.predicted"));
+        bt_wr_u16(&w, n);
+        bt_wr_u32(&w, vu(v, "payload.filled"));
+        bt_wr_u64(&w, vu64(v, "payload.total"));
+        bt_wr_u64(&w, vu64(v, "payload.instructions"));
+        bt_wr_u64(&w, vu64(v, "payload.macs"));
+        bt_wr_u64(&w, vu64(v, "payload.est_cycles"));
+        bt_wr_u32(&w, vu(v, "payload.est_energy_uj"));
+        for (uint16_t i = 0; i < n; i++) {
+            snprintf(key, sizeof key, "payload.probs.%u", i);
+            bt_wr_f32(&w, vf(v, key));
+        }
+        CHECK_EQ_U(bt_estimate_cycles(vu64(v, "payload.macs")), vu64(v, "payload.est_cycles"));
+        CHECK_EQ_U(bt_estimate_energy_uj(vu64(v, "payload.est_cycles")), vu(v, "payload.est_energy_uj"));
+        break;
+    }
     case BT_MSG_BATCH_RESULT: {
         static uint16_t confusion[BT_DEVICE_MAX_CLASSES * BT_DEVICE_MAX_CLASSES];
         uint16_t k = (uint16_t)vu(v, "payload.classes");
@@ -252,6 +291,15 @@ static void check_decoded_fields(const bt_vec *v, uint8_t type, const uint8_t *p
         CHECK_EQ_U(got.batch_size, want.batch_size);
         CHECK_EQ_U(got.layer_count, want.layer_count);
         CHECK(memcmp(got.layer_scope, want.layer_scope, want.layer_count) == 0);
+    } else if (type == BT_MSG_SAMPLES_APPEND || type == BT_MSG_PREDICT) {
+        /* The vectors' rings have 2 rows; the parser must take exactly what the fields say. */
+        size_t skip = type == BT_MSG_PREDICT ? 1u : 0u;
+        bt_samples a;
+        const char *why = "";
+        CHECK(bt_ring_append_parse(payload + skip, len - skip, 2u, &a, &why));
+        CHECK_EQ_U(a.format, bt_vec_uint(v, "payload.format"));
+        CHECK_EQ_U(a.count, bt_vec_uint(v, "payload.count"));
+        CHECK(!bt_ring_append_parse(payload + skip, len - skip, 3u, &a, &why)); /* wrong row count: refused */
     } else if (type == BT_MSG_SAMPLE) {
         bt_sample_msg s;
         CHECK(bt_sample_decode(payload, len, &s));

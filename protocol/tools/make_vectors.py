@@ -2,9 +2,12 @@
 """Writes protocol/vectors/*.vec from SPEC.md, independently of the C and C# implementations.
 
 Run from anywhere: python3 protocol/tools/make_vectors.py
+With --check it writes nothing and fails when the committed vectors differ from what it would
+write (ctest runs it so, beside the C and C# tests that decode and encode them).
 """
 import os
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "vectors")
@@ -53,6 +56,13 @@ def str8(s: str) -> bytes:
     return bytes([len(b)]) + b
 
 
+WRITTEN = {}
+
+
+def emit(name, lines):
+    WRITTEN[name + ".vec"] = "\n".join(lines) + "\n"
+
+
 def write(name, header, fields, wire, comment):
     lines = [f"# {comment}", f"name: {name}"]
     for k, v in header.items():
@@ -60,8 +70,7 @@ def write(name, header, fields, wire, comment):
     for k, v in fields:
         lines.append(f"payload.{k}: {v}")
     lines.append(f"frame: {wire.hex()}")
-    with open(os.path.join(OUT, name + ".vec"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    emit(name, lines)
 
 
 def message(name, type_, seq, payload, fields, comment, flags=0, credit=0):
@@ -72,17 +81,35 @@ def message(name, type_, seq, payload, fields, comment, flags=0, credit=0):
 
 
 def bad(name, wire, error, comment):
-    lines = [f"# {comment}", f"name: {name}", f"expect_error: {error}", f"frame: {wire.hex()}"]
-    with open(os.path.join(OUT, name + ".vec"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    emit(name, [f"# {comment}", f"name: {name}", f"expect_error: {error}", f"frame: {wire.hex()}"])
 
 
 def main():
+    vectors()
+    on_disk = {f for f in os.listdir(OUT) if f.endswith(".vec")} if os.path.isdir(OUT) else set()
+    if "--check" in sys.argv[1:]:
+        differ = sorted(f for f in WRITTEN if f not in on_disk or read(f) != WRITTEN[f])
+        stale = sorted(on_disk - WRITTEN.keys())
+        for f in differ:
+            print(f"protocol/vectors/{f}: differs from the generator (run protocol/tools/make_vectors.py)")
+        for f in stale:
+            print(f"protocol/vectors/{f}: not written by the generator")
+        print(f"{len(WRITTEN)} vectors checked, {len(differ) + len(stale)} out of date")
+        sys.exit(1 if differ or stale else 0)
     os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        if f.endswith(".vec"):
-            os.remove(os.path.join(OUT, f))
+    for f in on_disk - WRITTEN.keys():
+        os.remove(os.path.join(OUT, f))
+    for f, text in WRITTEN.items():
+        with open(os.path.join(OUT, f), "w", encoding="utf-8") as out:
+            out.write(text)
 
+
+def read(name):
+    with open(os.path.join(OUT, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def vectors():
     hello = struct.pack("<HHI", 1, 0, 65536) + str8("biotrain 0.2.0")
     message("hello", 0x01, 1, hello,
             [("proto_major", 1), ("proto_minor", 0), ("max_payload", 65536), ("host", "biotrain 0.2.0")],
@@ -177,19 +204,19 @@ def v1_messages():
                   ("layer_count", 3), ("layer_scope", "000402")]
     message("model-commit", 0x12, 22, cfg, cfg_fields, "MODEL_COMMIT: Adam, group norm (4 groups), full, layer 1 frozen, layer 2 last")
     message("configure", 0x13, 30, cfg, cfg_fields, "CONFIGURE with the same configuration")
-    plan = struct.pack("<IIIIIIIIIQIHHI", 1400000, 441000, 5400000, 7400, 7400, 14800, 411400, 1850, 1850,
-                       1203200, 16000, 4, 1, 0x0BADF00D)
+    plan = struct.pack("<IIIIIIIIIQIHHII", 1400000, 441000, 5400000, 7400, 7400, 14800, 411400, 1850, 1850,
+                       1203200, 16000, 4, 1, 0x0BADF00D, 64000)
     message("model-plan", 0x92, 22, plan,
             [("arena_bytes", 1400000), ("peak_bytes", 441000), ("naive_bytes", 5400000), ("weight_bytes", 7400),
              ("grad_bytes", 7400), ("optim_bytes", 14800), ("activation_bytes", 411400), ("param_count", 1850),
              ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
-             ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
+             ("batch_resident", 1), ("model_crc", "0x0BADF00D"), ("ring_bytes", 64000)],
             "MODEL_PLAN of MI-BMInet-like figures", credit=1)
     message("configure-plan", 0x93, 30, plan,
             [("arena_bytes", 1400000), ("peak_bytes", 441000), ("naive_bytes", 5400000), ("weight_bytes", 7400),
              ("grad_bytes", 7400), ("optim_bytes", 14800), ("activation_bytes", 411400), ("param_count", 1850),
              ("trainable_count", 1850), ("macs_forward", 1203200), ("input_values", 16000), ("classes", 4),
-             ("batch_resident", 1), ("model_crc", "0x0BADF00D")],
+             ("batch_resident", 1), ("model_crc", "0x0BADF00D"), ("ring_bytes", 64000)],
             "MODEL_PLAN answering CONFIGURE (type 0x93)", credit=1)
 
     message("batch-begin", 0x20, 40, struct.pack("<IBBH", 7, 0, 0, 8), [("batch_id", 7), ("mode", 0), ("count", 8)],
@@ -210,6 +237,36 @@ def v1_messages():
              ("instructions", 4200000), ("prob_count", 4)] + [(f"probs.{i}", fmt(p)) for i, p in enumerate(probs)],
             "SAMPLE_ACK of a predict-mode sample with probabilities", credit=1)
     message("batch-end", 0x22, 50, struct.pack("<I", 7), [("batch_id", 7)], "BATCH_END of batch 7")
+
+    # The input ring (SPEC.md 3.14) of a 2-row model: samples sample by sample, rows together.
+    f32 = struct.pack("<4f", 1.5, -2.0, 0.25, 100.0)
+    message("samples-append-f32", 0x24, 70, struct.pack("<BBH", 0, 0, 2) + f32,
+            [("format", 0), ("count", 2), ("scales", ""), ("data", f32.hex())],
+            "SAMPLES_APPEND: 2 samples of 2 rows as float32")
+    f16 = struct.pack("<4H", 0x3E00, 0xC000, 0x0001, 0x7BFF)  # 1.5, -2, the smallest subnormal, 65504
+    message("samples-append-f16", 0x24, 71, struct.pack("<BBH", 1, 0, 2) + f16,
+            [("format", 1), ("count", 2), ("scales", ""), ("data", f16.hex())],
+            "SAMPLES_APPEND: 2 samples of 2 rows as float16")
+    scales = struct.pack("<2f", 0.001, 0.5)
+    i16 = struct.pack("<4h", 1500, -4, -32768, 32767)
+    message("samples-append-i16", 0x24, 72, struct.pack("<BBH", 2, 0, 2) + scales + i16,
+            [("format", 2), ("count", 2), ("scales", scales.hex()), ("data", i16.hex())],
+            "SAMPLES_APPEND: 2 samples of 2 rows as int16 with a scale per row")
+    message("ring-state", 0xA4, 72, struct.pack("<IQ", 500, 123456789012),
+            [("filled", 500), ("total", 123456789012)], "RING_STATE: a full ring of 500 samples", credit=1)
+    one = struct.pack("<2f", 0.5, -0.5)
+    message("predict", 0x25, 73, struct.pack("<BBBH", 1, 0, 0, 1) + one,
+            [("flags", 1), ("format", 0), ("count", 1), ("scales", ""), ("data", one.hex())],
+            "PREDICT: append one sample of 2 rows, then the forward pass on the standardised window")
+    probs = [0.0625, 0.75, 0.125, 0.0625]
+    macs = 1203200
+    prediction = struct.pack("<HHIQQQQI", 1, 4, 500, 123456789013, 4200000, macs, macs * 5, macs * 5 * 5 // 37000)
+    prediction += struct.pack("<4f", *probs)
+    message("prediction", 0xA5, 73, prediction,
+            [("predicted", 1), ("prob_count", 4), ("filled", 500), ("total", 123456789013), ("instructions", 4200000),
+             ("macs", macs), ("est_cycles", macs * 5), ("est_energy_uj", macs * 5 * 5 // 37000)]
+            + [(f"probs.{i}", fmt(p)) for i, p in enumerate(probs)],
+            "PREDICTION with the probabilities of 4 classes", credit=1)
     confusion = [2, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 0, 0, 0, 0, 2]
     result = struct.pack("<IBBHfHHQQQIII", 7, 0, 0, 8, 0.75, 7, 4, 31000000, 28875000, 28875000 * 5, 28875000 * 5 * 5 // 37000, 12, 0xDEADBEEF)
     result += struct.pack("<16H", *confusion)

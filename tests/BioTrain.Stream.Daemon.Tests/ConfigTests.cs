@@ -33,7 +33,7 @@ public class ConfigTests
         var s = Assert.Single(options.Sessions);
         Assert.Equal(["C3", "Cz", "C4"], s.Input.Channels);
         Assert.Equal(8, s.Calibration.BatchSize);
-        Assert.Equal("adam", s.Calibration.Optimizer);
+        Assert.Equal(TrainingOptimizer.Adam, s.Calibration.Optimizer);
         Assert.True(s.Adaptation.Enabled);
     }
 
@@ -42,7 +42,9 @@ public class ConfigTests
     [InlineData("\"windowSeconds\": \"two\"", "$.sessions[0].pipeline.windowSeconds", "could not be converted")]
     [InlineData("\"bandPassHz\": [30, 8]", "$.sessions[0].pipeline.bandPassHz", "low < high")]
     [InlineData("\"bandPassHz\": [8, 130]", "$.sessions[0].pipeline.bandPassHz", "Nyquist")]
-    [InlineData("\"normalize\": \"minmax\"", "$.sessions[0].pipeline.normalize", "not running, zscore or none")]
+    [InlineData("\"normalize\": \"minmax\"", "$.sessions[0].pipeline.normalize", "must be one of running, zscore, none")]
+    [InlineData("\"normalize\": 1", "$.sessions[0].pipeline.normalize", "must be one of running, zscore, none")]
+    [InlineData("\"normalize\": \"ZScore\"", "$.sessions[0].pipeline.normalize", "must be one of running, zscore, none")]
     public void Pipeline_errors_name_their_key(string replacement, string path, string message)
     {
         var json = Valid.Replace("\"windowSeconds\": 2", replacement, StringComparison.Ordinal);

@@ -79,7 +79,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         var replaying = replay.RunAsync();
         await Until(() => session.Status.Calibrated && session.Status.State == SessionState.Running, TimeSpan.FromMinutes(3), "calibration on QEMU", () => session.Status);
         await Until(() => session.Status.Predictions >= 5, TimeSpan.FromSeconds(60), "predictions");
-        var stats = await session.Device!.GetStatsAsync(CancellationToken.None);
+        var stats = await session.Device!.RunAsync((d, c) => d.GetStatsAsync(c));
         Assert.True(stats.Instructions > 0, "the virtual GAP9 counts instructions");
 
         // Metrics over HTTP.
@@ -87,7 +87,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         {
             var address = app.Urls.Single(u => u.StartsWith("http://127.0.0.1", StringComparison.Ordinal));
             var metrics = await http.GetStringAsync(new Uri($"{address}/metrics"));
-            foreach (var name in new[] { "biotrain_predictions_total", "biotrain_input_samples_total", "biotrain_device_request_seconds_bucket", "biotrain_end_to_end_latency_seconds_bucket", "biotrain_device_energy_joules_total{session=\"qemu-s03\",source=\"estimated\"}", "biotrain_session_state" })
+            foreach (var name in new[] { "biotrain_predictions_total", "biotrain_input_samples_total", "biotrain_device_request_seconds_bucket", "biotrain_end_to_end_latency_seconds_bucket", "biotrain_device_energy_joules_total{session=\"qemu-s03\",source=\"estimated\",model=\"E1\"}", "biotrain_session_state" })
             {
                 Assert.Contains(name, metrics, StringComparison.Ordinal);
             }

@@ -1,4 +1,4 @@
-using BioTrain.Stream.Daemon.Demo;
+using BioTrain.Stream.Scenarios.Demo;
 using Xunit.Abstractions;
 
 namespace BioTrain.Stream.Daemon.Tests;
@@ -19,5 +19,9 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         Assert.True(report.AccuracyAfter > report.Chance + 0.15, $"calibrated {report.AccuracyAfter:P0} is not well above chance");
         Assert.True(report.AccuracyAfter > report.AccuracyBefore, $"calibration did not beat the unadapted model: {report.AccuracyBefore:P0} -> {report.AccuracyAfter:P0}");
         Assert.True(report.DevicePeakBytes > 0 && report.LatencyMedianMs > 0);
+        // Live predictions are the offline ones, window for window: the ring, the pipeline over LSL
+        // and the scheduler add nothing and lose nothing.
+        Assert.True(report.LiveComparedWindows > 20, $"only {report.LiveComparedWindows} live windows to compare");
+        Assert.Equal(1.0, report.LiveOfflineAgreement);
     }
 }

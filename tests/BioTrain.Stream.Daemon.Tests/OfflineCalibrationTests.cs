@@ -22,7 +22,7 @@ public class OfflineCalibrationTests(ITestOutputHelper output)
         Pipeline = new PipelineOptions
         {
             BandPassHz = [4, 40], NotchHz = 50, WindowSeconds = 1.5, StrideSeconds = 0.25,
-            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = "running", NormalizeSeconds = 20,
+            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = NormalizeMode.Running, NormalizeSeconds = 20,
         },
     };
 

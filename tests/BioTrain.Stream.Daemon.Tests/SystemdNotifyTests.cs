@@ -50,7 +50,7 @@ public sealed class SystemdNotifyTests : IDisposable
         finally
         {
             // SIGTERM, as systemctl stop sends.
-            Process.Start("kill", ["-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            ExternalTool.Start("kill", "procps", "-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).WaitForExit();
             await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
 

@@ -17,7 +17,7 @@ public sealed class SystemdUnitTests : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        using var p = Process.Start(start)!;
+        using var p = ExternalTool.Start(start, "systemd");
         var output = await p.StandardOutput.ReadToEndAsync() + await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         return (p.ExitCode, output);

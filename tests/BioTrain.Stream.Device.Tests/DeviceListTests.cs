@@ -79,7 +79,7 @@ public class DeviceListTests
         }
 
         start.Environment["DOTNET_EnableDiagnostics_Debugger"] = "0";
-        using var process = Process.Start(start)!;
+        using var process = ExternalTool.Start(start, "umockdev");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));

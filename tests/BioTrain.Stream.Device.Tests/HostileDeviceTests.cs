@@ -187,7 +187,7 @@ public class HostileDeviceTests
     [InlineData("unsolicited-bad-crc")]
     public async Task With_retransmission_a_one_off_fault_is_invisible(string fault)
     {
-        var options = new DeviceClientOptions { RequestTimeout = TimeSpan.FromSeconds(10), AttemptTimeout = TimeSpan.FromMilliseconds(200) };
+        var options = new DeviceClientOptions { RequestTimeout = TimeSpan.FromSeconds(10), AttemptTimeout = TimeSpan.FromSeconds(1) };
         var badCrc = GoldenVector.LoadAll().Single(v => v.Name == "bad-crc").Frame;
         var executed = 0;
         var device = new ScriptedDevice((i, f) =>

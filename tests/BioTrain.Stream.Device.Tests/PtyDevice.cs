@@ -62,7 +62,7 @@ internal sealed class PtyDevice : IDisposable
 
     private static void Run(string file, params string[] args)
     {
-        using var p = Process.Start(file, args);
+        using var p = ExternalTool.Start(file, "procps", args);
         p.WaitForExit(5000);
     }
 }

@@ -102,25 +102,26 @@ public class SerialTransportTests
         Assert.Contains($"pid {Environment.ProcessId}", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [AsAnotherUserFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Permission_denied_names_the_group_to_join()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-        {
-            return; // needs root to open the port as another user; covered in CI, which runs as root
-        }
-
-        if (!OthersCanRun(AppContext.BaseDirectory))
-        {
-            return; // the build output is not readable by uid 65534 (e.g. under /root), so it cannot run the CLI
-        }
-
         using var device = await PtyDevice.StartAsync();
         File.SetUnixFileMode(device.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         var (exit, stderr) = await RunCliAsync(["--reuid=65534", "--regid=65534", "--clear-groups"], "device", "info", "--device", $"serial:{device.Path}");
         Assert.Equal(1, exit);
         Assert.Contains("permission denied", stderr, StringComparison.Ordinal);
         Assert.Contains("add the user to group", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A test that runs the CLI as another user: needs root, and a build output that user can read.</summary>
+    private sealed class AsAnotherUserFactAttribute : FactAttribute
+    {
+        public AsAnotherUserFactAttribute() => Skip =
+            !OperatingSystem.IsLinux() ? "Linux only"
+            : Environment.UserName != "root" ? "needs root to open the port as another user (CI runs as root)"
+            : !OthersCanRun(AppContext.BaseDirectory) ? $"the build output in {AppContext.BaseDirectory} is not readable by uid 65534, which runs the CLI"
+            : null;
     }
 
     /// <summary>Whether a user with no groups can enter every directory up to <paramref name="directory"/> and read the CLI in it.</summary>
@@ -158,7 +159,7 @@ public class SerialTransportTests
         start.Environment["HOME"] = Path.GetTempPath();
         start.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
         start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
+        using var process = ExternalTool.Start(start, "util-linux");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));

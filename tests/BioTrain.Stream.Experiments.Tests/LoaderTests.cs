@@ -72,7 +72,7 @@ public class LoaderTests
     [Fact]
     public async Task The_shipped_synthetic_recordings_load_with_every_class()
     {
-        var root = Path.Combine(SharedData.Repository, "replay-data");
+        var root = Path.Combine(RepoPaths.Root, "replay-data");
         var dataset = await DatasetCatalog.LoadAsync("synthetic-emg", root, CancellationToken.None);
         Assert.Equal(3, dataset.Subjects.Count);
         Assert.All(dataset.Subjects, s => Assert.Equal(7, s.Sessions[0].TrialsByClass().Count));

@@ -116,14 +116,10 @@ public class MatReaderTests
         }
     }
 
-    [Fact]
+    [SharedDataFact]
     public async Task Reads_the_bulling_eog_recording()
     {
-        var file = Path.Combine(SharedData.Root, "eog-bulling-office", "participant1_0.mat");
-        if (!File.Exists(file))
-        {
-            return; // the shared recordings are not beside this checkout
-        }
+        var file = SharedRecordings.File("eog-bulling-office/participant1_0.mat");
 
         var data = Assert.Single(await MatReader.ReadAsync(file, CancellationToken.None));
         Assert.Equal("data", data.Name);

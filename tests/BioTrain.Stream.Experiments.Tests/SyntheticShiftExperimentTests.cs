@@ -40,7 +40,7 @@ public class SyntheticShiftExperimentTests(ITestOutputHelper output)
     public async Task Runs_end_to_end_on_the_shipped_synthetic_emg_recordings()
     {
         // The XDF path: replay-data/emg-gestures (3 subjects, 2 trials per class) read, filtered, windowed, pretrained, calibrated.
-        var dataset = await DatasetCatalog.LoadAsync("synthetic-emg", Path.Combine(SharedData.Repository, "replay-data"), CancellationToken.None);
+        var dataset = await DatasetCatalog.LoadAsync("synthetic-emg", Path.Combine(RepoPaths.Root, "replay-data"), CancellationToken.None);
         var runs = await new CalibrationExperiment(dataset, new CalibrationOptions()).RunAsync(CancellationToken.None);
         Assert.Equal(3 * 3, runs.Count); // none, last@1, full@1 per held-out subject; one session, so no drift
         Assert.All(runs, r => Assert.True(r.TestWindows >= 7, "every class is in the test"));

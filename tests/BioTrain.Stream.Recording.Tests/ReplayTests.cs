@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BioTrain.Stream.Formats.Tests.Support;
 using BioTrain.Stream.Formats.Xdf;
 using BioTrain.Stream.Lsl;
 using BioTrain.Stream.Lsl.Config;
@@ -35,10 +34,10 @@ public sealed class ReplayTests
         AssertSameAsFile(recording, collected, expectedShift: 0.0);
     }
 
-    [Fact]
+    [SharedDataFact]
     public async Task Real_xdf_from_labrecorder_arrives_with_metadata_values_and_original_timestamps()
     {
-        var recording = await RecordingLoader.LoadAsync(RepositoryPaths.SharedFile("bci-essentials-xdf/July5_AG_sub-P001/sub-P001_ses-S001_task-MISwitch_run-001_eeg.xdf"));
+        var recording = await RecordingLoader.LoadAsync(SharedRecordings.File("bci-essentials-xdf/July5_AG_sub-P001/sub-P001_ses-S001_task-MISwitch_run-001_eeg.xdf"));
         Assert.Contains(recording.Streams, s => s.Info.Type == "EEG" && s.SampleCount > 1000);
         Assert.Contains(recording.Streams, s => s.Info.ChannelFormat == XdfChannelFormat.String && s.SampleCount > 0);
 
@@ -48,10 +47,10 @@ public sealed class ReplayTests
         AssertSameAsFile(recording, collected, expectedShift: 0.0);
     }
 
-    [Fact]
+    [SharedDataFact]
     public async Task Edf_with_annotations_becomes_a_signal_stream_and_an_annotation_marker_stream_restamped()
     {
-        var path = RepositoryPaths.SharedFile("eegmmidb-physionet-S001/S001/S001R04.edf");
+        var path = SharedRecordings.File("eegmmidb-physionet-S001/S001/S001R04.edf");
         var recording = (await RecordingLoader.LoadAsync(path)).Slice(0, 30);
         var before = LslClock.LocalClock();
 
@@ -165,10 +164,10 @@ public sealed class ReplayTests
         Assert.InRange(report.SamplesPushed, 1, recording.Streams.Sum(s => s.SampleCount) - 1);
     }
 
-    [Fact]
+    [SharedDataFact]
     public async Task Streams_without_source_id_get_a_stable_derived_one()
     {
-        var path = RepositoryPaths.SharedFile("xdf-modules-example-files/minimal.xdf");
+        var path = SharedRecordings.File("xdf-modules-example-files/minimal.xdf");
         var recording = await RecordingLoader.LoadAsync(path);
         var config = TestLsl.NewConfig();
         await using var first = new Replayer(recording, new ReplayOptions { Config = config });

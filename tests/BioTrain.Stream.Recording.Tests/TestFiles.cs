@@ -1,9 +1,8 @@
-using BioTrain.Stream.Formats.Tests.Support;
 
 namespace BioTrain.Stream.Recording.Tests;
 
 internal static class TestFiles
 {
     /// <summary>A file under the repository's replay-data/ (synthetic recordings the project ships).</summary>
-    public static string Shipped(string relative) => Path.Combine(RepositoryPaths.Root, "replay-data", relative);
+    public static string Shipped(string relative) => Path.Combine(RepoPaths.Root, "replay-data", relative);
 }

@@ -21,6 +21,24 @@ uint32_t bt_estimate_energy_uj(uint64_t cycles)
     return (uint32_t)(cycles * 5u / 37000u);
 }
 
+/* The wire's error code for an engine status (SPEC.md 4). */
+static uint16_t wire_error(bt_status st)
+{
+    switch (st) {
+    case BT_STATUS_OK:
+        return BT_OK;
+    case BT_STATUS_BAD_INPUT:
+        return BT_ERR_MALFORMED_PAYLOAD;
+    case BT_STATUS_NOT_READY:
+        return BT_ERR_NOT_READY;
+    case BT_STATUS_NO_MEMORY:
+        return BT_ERR_NO_MEMORY;
+    case BT_STATUS_INTERNAL:
+    default:
+        return BT_ERR_INTERNAL;
+    }
+}
+
 /* ---- link ---------------------------------------------------------------------------------- */
 
 void bt_device_init(bt_device *dev, const bt_port *port, const bt_device_info *info)
@@ -174,6 +192,7 @@ static void unload(bt_device *dev)
     dev->blob_size = dev->blob_received = dev->blob_reserve = dev->blob_crc = 0u;
     dev->weights_received = 0u;
     memset(&dev->batch, 0, sizeof dev->batch);
+    memset(&dev->ring, 0, sizeof dev->ring);
 }
 
 static void on_reset(bt_device *dev, const bt_frame_header *h, const uint8_t *payload)
@@ -299,17 +318,34 @@ static bool to_train_config(const bt_wire_config *w, bt_train_config *cfg)
     return true;
 }
 
-static uint64_t backward_macs(const bt_engine *e)
+/* ---- the input ring (SPEC.md 3.14): right after the plan's peak, weights staging after it -------- */
+
+static uint32_t ring_rows(const bt_engine *e) { return e->model.input.c * e->model.input.h; }
+
+static uint32_t ring_bytes(const bt_device *dev)
 {
-    uint64_t macs = 0;
-    for (uint16_t i = 0; i < e->model.layer_count; i++) {
-        const bt_engine_layer *ly = &e->lay[i];
-        if (ly->run_bwd) {
-            macs += ly->need_dx ? e->model.layers[i].macs : 0u;
-            macs += (ly->train_w || ly->train_b) ? e->model.layers[i].macs : 0u;
-        }
+    const bt_engine *e = &dev->engine;
+    return e->loaded ? (uint32_t)sizeof(bt_real) * ring_rows(e) * e->model.input.w : 0u;
+}
+
+static uint32_t ring_offset(const bt_device *dev) { return ALIGN16(dev->engine.report.peak_bytes); }
+
+/* After a plan: places the ring beside it and starts it empty; false (error sent) when it does not fit. */
+static bool reserve_ring(bt_device *dev, const bt_frame_header *h)
+{
+    bt_engine *e = &dev->engine;
+    uint32_t need = ring_offset(dev) + ring_bytes(dev);
+    if (need > engine_arena_size(dev)) {
+        char text[120];
+        snprintf(text, sizeof text, "plan needs %lu KiB and the input ring %lu KiB more, %lu KiB available",
+                 (unsigned long)(e->report.peak_bytes / 1024u), (unsigned long)(ring_bytes(dev) / 1024u),
+                 (unsigned long)(engine_arena_size(dev) / 1024u));
+        e->loaded = false;
+        fail(dev, h, BT_ERR_NO_MEMORY, text);
+        return false;
     }
-    return macs;
+    bt_ring_init(&dev->ring, (bt_real *)(void *)(dev->info->arena + ring_offset(dev)), ring_rows(e), e->model.input.w);
+    return true;
 }
 
 static void reply_plan(bt_device *dev, const bt_frame_header *h)
@@ -331,6 +367,7 @@ static void reply_plan(bt_device *dev, const bt_frame_header *h)
     m.classes = e->model.classes;
     m.batch_resident = p->batch_resident;
     m.model_crc = dev->model_crc;
+    m.ring_bytes = ring_bytes(dev);
     bt_writer w = bt_writer_make(dev->reply_buf, sizeof dev->reply_buf);
     bt_model_plan_encode(&w, &m);
     reply(dev, h, BT_RESPONSE(h->type), w.pos); /* MODEL_PLAN, as 0x92 or 0x93 */
@@ -362,11 +399,11 @@ static void on_model_commit(bt_device *dev, const bt_frame_header *h, const uint
         return;
     }
     bt_plan_report report;
-    uint16_t rc = bt_engine_load(&dev->engine, blob_area(dev), dev->blob_size, dev->info->arena, engine_arena_size(dev),
-                                 &cfg, &report);
-    if (rc != BT_OK) {
+    bt_status rc = bt_engine_load(&dev->engine, blob_area(dev), dev->blob_size, dev->info->arena,
+                                  engine_arena_size(dev), &cfg, &report);
+    if (rc != BT_STATUS_OK) {
         dev->engine.loaded = false;
-        fail(dev, h, rc, report.message);
+        fail(dev, h, wire_error(rc), report.message);
         return;
     }
     if (dev->engine.model.classes > BT_DEVICE_MAX_CLASSES) {
@@ -377,7 +414,9 @@ static void on_model_commit(bt_device *dev, const bt_frame_header *h, const uint
     dev->model_crc = crc;
     dev->blob_size = dev->blob_received = 0u; /* further chunks need a new MODEL_BEGIN; the reserve stays */
     memset(&dev->batch, 0, sizeof dev->batch);
-    reply_plan(dev, h);
+    if (reserve_ring(dev, h)) {
+        reply_plan(dev, h);
+    }
 }
 
 static void on_configure(bt_device *dev, const bt_frame_header *h, const uint8_t *payload)
@@ -392,12 +431,14 @@ static void on_configure(bt_device *dev, const bt_frame_header *h, const uint8_t
     }
     discard_batch(dev);
     bt_plan_report report;
-    uint16_t rc = bt_engine_configure(&dev->engine, &cfg, &report);
-    if (rc != BT_OK) {
-        fail(dev, h, rc, report.message);
+    bt_status rc = bt_engine_configure(&dev->engine, &cfg, &report);
+    if (rc != BT_STATUS_OK) {
+        fail(dev, h, wire_error(rc), report.message);
         return;
     }
-    reply_plan(dev, h);
+    if (reserve_ring(dev, h)) {
+        reply_plan(dev, h);
+    }
 }
 
 /* ---- batches ----------------------------------------------------------------------------------- */
@@ -455,7 +496,7 @@ static bool check_batch(bt_device *dev, const bt_frame_header *h, uint32_t id)
 }
 
 /* Runs a complete sample; fills the SAMPLE_ACK tail. */
-static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
+static bt_status run_sample(bt_device *dev, uint16_t label, bt_writer *w)
 {
     bt_engine *e = &dev->engine;
     bt_device_batch *b = &dev->batch;
@@ -464,7 +505,7 @@ static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
     uint32_t predicted = 0xFFFFu;
     bt_real probs[BT_DEVICE_MAX_CLASSES];
     uint16_t prob_count = 0;
-    uint16_t rc = BT_OK;
+    bt_status rc = BT_STATUS_OK;
     uint64_t start = instret(dev);
     switch (b->mode) {
     case BT_BATCH_TRAIN:
@@ -472,20 +513,20 @@ static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
             b->labels[b->next_index] = label; /* runs with the whole batch at BATCH_END */
         } else {
             rc = bt_engine_train_sample(e, x, label, &loss, &predicted);
-            b->macs += e->model.macs + backward_macs(e);
+            b->macs += e->report.macs_train;
         }
         break;
     case BT_BATCH_EVALUATE:
         rc = bt_engine_evaluate(e, x, label, &loss, &predicted);
-        b->macs += e->model.macs;
+        b->macs += e->report.macs_forward;
         break;
     default:
         rc = bt_engine_predict(e, x, probs, &predicted);
         prob_count = e->model.classes;
-        b->macs += e->model.macs;
+        b->macs += e->report.macs_forward;
         break;
     }
-    if (rc != BT_OK) {
+    if (rc != BT_STATUS_OK) {
         return rc;
     }
     uint64_t spent = instret(dev) - start;
@@ -503,7 +544,7 @@ static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
     for (uint16_t k = 0; k < prob_count; k++) {
         bt_wr_f32(w, (float)probs[k]);
     }
-    return BT_OK;
+    return BT_STATUS_OK;
 }
 
 static void on_sample(bt_device *dev, const bt_frame_header *h, const uint8_t *payload)
@@ -547,9 +588,9 @@ static void on_sample(bt_device *dev, const bt_frame_header *h, const uint8_t *p
     bt_wr_u8(&w, 0u);
     bt_wr_u32(&w, b->received);
     if (complete) {
-        uint16_t rc = run_sample(dev, s.label, &w);
-        if (rc != BT_OK) {
-            fail(dev, h, rc, "the engine refused the sample");
+        bt_status rc = run_sample(dev, s.label, &w);
+        if (rc != BT_STATUS_OK) {
+            fail(dev, h, wire_error(rc), "the engine refused the sample");
             return;
         }
         b->next_index++;
@@ -579,21 +620,21 @@ static void on_batch_end(bt_device *dev, const bt_frame_header *h, const uint8_t
     }
     uint64_t start = instret(dev);
     if (b->mode == BT_BATCH_TRAIN) {
-        uint16_t rc = BT_OK;
+        bt_status rc = BT_STATUS_OK;
         if (batch_norm_training(dev)) {
             bt_real loss_sum = 0;
             uint32_t correct = 0;
             rc = bt_engine_train_batch(e, bt_engine_input(e), b->labels, b->count, &loss_sum, &correct);
             b->loss_sum = (float)loss_sum;
             b->correct = (uint16_t)correct;
-            b->macs += (uint64_t)b->count * (e->model.macs + backward_macs(e));
+            b->macs += (uint64_t)b->count * e->report.macs_train;
         }
-        if (rc == BT_OK) {
+        if (rc == BT_STATUS_OK) {
             rc = bt_engine_step(e);
             b->macs += e->report.trainable_count;
         }
-        if (rc != BT_OK) {
-            fail(dev, h, rc, "training step failed");
+        if (rc != BT_STATUS_OK) {
+            fail(dev, h, wire_error(rc), "training step failed");
             return;
         }
     }
@@ -619,6 +660,111 @@ static void on_batch_end(bt_device *dev, const bt_frame_header *h, const uint8_t
     bt_writer w = bt_writer_make(dev->reply_buf, sizeof dev->reply_buf);
     bt_batch_result_encode(&w, &m);
     reply(dev, h, BT_MSG_BATCH_RESULT, w.pos);
+}
+
+/* ---- inference while training (SPEC.md 3.14, 3.15) ----------------------------------------------- */
+
+/* Appends a SAMPLES_APPEND-shaped payload; false (error sent) when it does not parse. */
+static bool append_samples(bt_device *dev, const bt_frame_header *h, const uint8_t *payload, size_t len)
+{
+    if (!dev->engine.loaded) {
+        fail(dev, h, BT_ERR_NOT_READY, "no model loaded: the ring is sized by the model's input");
+        return false;
+    }
+    bt_samples a;
+    const char *why = "";
+    if (!bt_ring_append_parse(payload, len, dev->ring.rows, &a, &why)) {
+        char text[128];
+        snprintf(text, sizeof text, "samples for %lu rows: %s", (unsigned long)dev->ring.rows, why);
+        fail(dev, h, BT_ERR_MALFORMED_PAYLOAD, text);
+        return false;
+    }
+    bt_ring_append(&dev->ring, &a);
+    return true;
+}
+
+static void on_samples_append(bt_device *dev, const bt_frame_header *h, const uint8_t *payload)
+{
+    if (!append_samples(dev, h, payload, h->length)) {
+        return;
+    }
+    bt_writer w = bt_writer_make(dev->reply_buf, sizeof dev->reply_buf);
+    bt_wr_u32(&w, dev->ring.filled);
+    bt_wr_u64(&w, dev->ring.total);
+    reply(dev, h, BT_MSG_RING_STATE, w.pos);
+}
+
+/* Why the forward pass cannot run now without disturbing an open batch, or NULL. */
+static const char *predict_blocked(const bt_device *dev)
+{
+    const bt_device_batch *b = &dev->batch;
+    if (!b->open || b->ended) {
+        return NULL;
+    }
+    if (batch_norm_training(dev)) {
+        return "a batch-norm training batch (batch statistics) is open: its samples are staged until BATCH_END";
+    }
+    if (b->received > 0u) {
+        return "a sample of the open batch is partly received: send its remaining chunks first";
+    }
+    return NULL;
+}
+
+static void on_predict(bt_device *dev, const bt_frame_header *h, const uint8_t *payload)
+{
+    if (h->length < 1u) {
+        fail(dev, h, BT_ERR_MALFORMED_PAYLOAD, "PREDICT wants flags and a samples payload");
+        return;
+    }
+    uint8_t flags = payload[0];
+    if ((flags & ~1u) != 0u) {
+        fail(dev, h, BT_ERR_MALFORMED_PAYLOAD, "PREDICT flags: only bit 0 (standardise) is defined");
+        return;
+    }
+    const char *busy = dev->engine.loaded ? predict_blocked(dev) : NULL;
+    if (busy) {
+        fail(dev, h, BT_ERR_BUSY, busy);
+        return;
+    }
+    uint64_t start = instret(dev);
+    if (!append_samples(dev, h, payload + 1, h->length - 1u)) {
+        return;
+    }
+    bt_ring *ring = &dev->ring;
+    if (ring->filled < ring->cap) {
+        char text[80];
+        snprintf(text, sizeof text, "ring holds %lu of %lu samples", (unsigned long)ring->filled,
+                 (unsigned long)ring->cap);
+        fail(dev, h, BT_ERR_NOT_READY, text);
+        return;
+    }
+    bt_engine *e = &dev->engine;
+    bt_real *x = bt_engine_input(e); /* free between samples: the open batch (if any) staged nothing */
+    bt_ring_window(ring, x, (flags & 1u) != 0u);
+    bt_real probs[BT_DEVICE_MAX_CLASSES];
+    uint32_t predicted = 0;
+    bt_status rc = bt_engine_predict(e, x, probs, &predicted);
+    if (rc != BT_STATUS_OK) {
+        fail(dev, h, wire_error(rc), "the engine refused the forward pass");
+        return;
+    }
+    uint64_t spent = instret(dev) - start;
+    uint64_t cycles = bt_estimate_cycles(e->report.macs_forward);
+    dev->counters.samples++;
+    dev->counters.instructions += spent;
+    bt_writer w = bt_writer_make(dev->reply_buf, sizeof dev->reply_buf);
+    bt_wr_u16(&w, (uint16_t)predicted);
+    bt_wr_u16(&w, e->model.classes);
+    bt_wr_u32(&w, ring->filled);
+    bt_wr_u64(&w, ring->total);
+    bt_wr_u64(&w, spent);
+    bt_wr_u64(&w, e->report.macs_forward);
+    bt_wr_u64(&w, cycles);
+    bt_wr_u32(&w, bt_estimate_energy_uj(cycles));
+    for (uint16_t k = 0; k < e->model.classes; k++) {
+        bt_wr_f32(&w, (float)probs[k]);
+    }
+    reply(dev, h, BT_MSG_PREDICTION, w.pos);
 }
 
 /* ---- weights ----------------------------------------------------------------------------------- */
@@ -661,7 +807,7 @@ static void on_weights_read(bt_device *dev, const bt_frame_header *h, const uint
 /* Staging for WEIGHTS_WRITE: the arena above the plan's peak. */
 static uint8_t *weights_staging(bt_device *dev, uint32_t *available)
 {
-    uint32_t start = ALIGN16(dev->engine.report.peak_bytes);
+    uint32_t start = ALIGN16(ring_offset(dev) + ring_bytes(dev));
     uint32_t end = engine_arena_size(dev);
     *available = end > start ? end - start : 0u;
     return dev->info->arena + start;
@@ -785,6 +931,8 @@ static void dispatch(bt_device *dev, const bt_frame_header *h, const uint8_t *pa
     case BT_MSG_BATCH_BEGIN: on_batch_begin(dev, h, payload); break;
     case BT_MSG_SAMPLE: on_sample(dev, h, payload); break;
     case BT_MSG_BATCH_END: on_batch_end(dev, h, payload); break;
+    case BT_MSG_SAMPLES_APPEND: on_samples_append(dev, h, payload); break;
+    case BT_MSG_PREDICT: on_predict(dev, h, payload); break;
     case BT_MSG_WEIGHTS_READ: on_weights_read(dev, h, payload); break;
     case BT_MSG_WEIGHTS_WRITE: on_weights_write(dev, h, payload); break;
     case BT_MSG_WEIGHTS_COMMIT: on_weights_commit(dev, h, payload); break;

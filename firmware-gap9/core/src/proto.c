@@ -114,6 +114,7 @@ void bt_model_plan_encode(bt_writer *w, const bt_model_plan_msg *m)
     bt_wr_u16(w, m->classes);
     bt_wr_u16(w, m->batch_resident);
     bt_wr_u32(w, m->model_crc);
+    bt_wr_u32(w, m->ring_bytes);
 }
 
 bool bt_sample_decode(const uint8_t *payload, size_t len, bt_sample_msg *out)

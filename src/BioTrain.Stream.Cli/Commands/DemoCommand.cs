@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using BioTrain.Stream.Daemon.Demo;
+using BioTrain.Stream.Scenarios.Demo;
 
 namespace BioTrain.Stream.Cli.Commands;
 
@@ -14,9 +14,10 @@ internal static class DemoCommand
         var speed = new Option<double>("--speed") { Description = "Replay speed (1: the recording's own timing, which calibration relies on)", DefaultValueFactory = _ => 1.0 };
         var data = new Option<string?>("--data") { Description = "Directory of the recordings (default: replay-data/ of this checkout)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable report" };
+        var quick = new Option<bool>("--quick") { Description = "Short form (under a minute): shorter pretraining, two calibration trials per class, four test trials" };
         var command = new Command("demo", "Pretrain on shipped recordings, replay a new subject over LSL into the daemon, calibrate it on the virtual device, predict, report.")
         {
-            device, subject, speed, data, json,
+            device, subject, speed, data, json, quick,
         };
         command.SetAction((parse, ct) => CliOutput.RunAsync(
             async () =>
@@ -30,6 +31,11 @@ internal static class DemoCommand
                     Speed = parse.GetValue(speed),
                     Progress = new Progress<string>(line => (asJson ? Console.Error : Console.Out).WriteLine(line)),
                 };
+                if (parse.GetValue(quick))
+                {
+                    options = options.AsQuick();
+                }
+
                 var report = await DemoRunner.RunAsync(options, ct).ConfigureAwait(false);
                 if (asJson)
                 {
@@ -46,7 +52,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static string FindReplayData()
+    internal static string FindReplayData()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -71,6 +77,7 @@ internal static class DemoCommand
         Console.WriteLine(string.Create(inv, $"  calibration      the first {r.CalibrationTrials} trials, full fine-tuning on the device"));
         Console.WriteLine(string.Create(inv, $"  accuracy         {Pct(r.AccuracyBefore)} unadapted -> {Pct(r.AccuracyAfter)} calibrated, on the windows of the {r.TestTrials} later trials (chance {r.Chance:P0})"));
         Console.WriteLine(string.Create(inv, $"  live             {Pct(r.OnlineAccuracy)} of {r.OnlinePredictions} predictions on those trials as received over LSL ({r.Predictions} predictions in all)"));
+        Console.WriteLine(string.Create(inv, $"  live = offline   {Pct(r.LiveOfflineAgreement)} of the {r.LiveComparedWindows} windows predicted live after calibration get the same class offline (same weights, the recording's windows)"));
         Console.WriteLine(string.Create(inv, $"  throughput       {r.InputSamplesPerSecond:0} input samples/s, {r.WindowsPerSecond:0.0} windows/s, training {r.TrainingSamplesPerSecond:0} samples/s on the device"));
         Console.WriteLine(string.Create(inv, $"  latency          median {r.LatencyMedianMs:0.0} ms, p99 {r.LatencyP99Ms:0.0} ms (last input sample -> prediction received over LSL)"));
         Console.WriteLine(string.Create(inv, $"  host latency     median {r.HostLatencyMedianMs:0.0} ms, p99 {r.HostLatencyP99Ms:0.0} ms (the same, less the device's predict request)"));

@@ -16,6 +16,7 @@ public static class DaemonConfigLoader
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        Converters = { new LowerCaseEnumConverterFactory() },
     };
 
     public static DaemonOptions Load(string path)

@@ -122,11 +122,7 @@ public static partial class DaemonConfigValidator
             error($"{at}.pipeline.epochOffsetsSeconds", "give 1 to 64 offsets in seconds (within +-60 s of the marker)");
         }
 
-        if (p.Normalize is not ("running" or "zscore" or "none"))
-        {
-            error($"{at}.pipeline.normalize", $"'{p.Normalize}' is not running, zscore or none");
-        }
-
+        CheckWord(p.Normalize, $"{at}.pipeline.normalize", error);
         if (!(p.NormalizeSeconds > 0 && p.NormalizeSeconds <= 3600))
         {
             error($"{at}.pipeline.normalizeSeconds", "must be in (0, 3600] seconds");
@@ -152,12 +148,12 @@ public static partial class DaemonConfigValidator
         }
 
         var c = s.Calibration;
-        if (c.Start is not ("auto" or "markers" or "api"))
-        {
-            error($"{at}.calibration.start", $"'{c.Start}' is not auto, markers or api");
-        }
-
-        if (c.Start == "markers" && string.IsNullOrEmpty(s.Markers.CalibrationStart))
+        CheckWord(c.Start, $"{at}.calibration.start", error);
+        CheckWord(c.Optimizer, $"{at}.calibration.optimizer", error);
+        CheckWord(c.Scope, $"{at}.calibration.scope", error);
+        CheckWord(c.Norm, $"{at}.calibration.norm", error);
+        CheckWord(s.Inference.SampleFormat, $"{at}.inference.sampleFormat", error);
+        if (c.Start == CalibrationStart.Markers && string.IsNullOrEmpty(s.Markers.CalibrationStart))
         {
             error($"{at}.markers.calibrationStart", "calibration.start is 'markers' but no start marker is named");
         }
@@ -177,24 +173,9 @@ public static partial class DaemonConfigValidator
             error($"{at}.calibration.batchSize", "must be 1 to 64 (the device's limit)");
         }
 
-        if (c.Optimizer is not ("sgd" or "adam"))
-        {
-            error($"{at}.calibration.optimizer", $"'{c.Optimizer}' is not sgd or adam");
-        }
-
         if (!(c.LearningRate > 0 && c.LearningRate < 10))
         {
             error($"{at}.calibration.learningRate", "must be in (0, 10)");
-        }
-
-        if (c.Scope is not ("full" or "last" or "bias" or "frozen"))
-        {
-            error($"{at}.calibration.scope", $"'{c.Scope}' is not full, last, bias or frozen");
-        }
-
-        if (c.Norm is not ("group" or "batch" or "frozen"))
-        {
-            error($"{at}.calibration.norm", $"'{c.Norm}' is not group, batch or frozen");
         }
 
         if (!(c.HoldOutFraction >= 0 && c.HoldOutFraction < 1))
@@ -213,9 +194,24 @@ public static partial class DaemonConfigValidator
             error($"{at}.adaptation", "rehearsal must be >= 0 and epochs >= 1");
         }
 
+        if (!(s.Inference.DeadlineSeconds > 0 && s.Inference.DeadlineSeconds <= 60))
+        {
+            error($"{at}.inference.deadlineSeconds", "must be in (0, 60] seconds");
+        }
+
         if (string.IsNullOrWhiteSpace(s.Output.Name))
         {
             error($"{at}.output.name", "the predictions stream needs a name");
+        }
+    }
+
+    /// <summary>An enum the file named with a word that is not one of its values (read as undefined).</summary>
+    private static void CheckWord<T>(T value, string path, Action<string, string> error)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            error(path, $"must be one of {LowerCaseEnumConverter<T>.Allowed}");
         }
     }
 

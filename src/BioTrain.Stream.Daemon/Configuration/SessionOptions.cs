@@ -24,6 +24,8 @@ public sealed class SessionOptions
 
     public AdaptationOptions Adaptation { get; set; } = new();
 
+    public InferenceOptions Inference { get; set; } = new();
+
     public OutputOptions Output { get; set; } = new();
 }
 
@@ -84,7 +86,7 @@ public sealed class PipelineOptions
     /// motor imagery is); <c>zscore</c>: per window and channel (removes them: for shape-coded
     /// signals); <c>none</c>.
     /// </summary>
-    public string Normalize { get; set; } = "running";
+    public NormalizeMode Normalize { get; set; } = NormalizeMode.Running;
 
     /// <summary>Time constant of running normalisation.</summary>
     public double NormalizeSeconds { get; set; } = 30;
@@ -112,7 +114,7 @@ public sealed class ModelOptions
 public sealed class CalibrationOptions
 {
     /// <summary><c>auto</c>: collect from the first labelled epoch on; <c>markers</c>: between CalibrationStart/End markers; <c>api</c>: when asked.</summary>
-    public string Start { get; set; } = "auto";
+    public CalibrationStart Start { get; set; } = CalibrationStart.Auto;
 
     public int TrialsPerClass { get; set; } = 10;
 
@@ -121,15 +123,15 @@ public sealed class CalibrationOptions
 
     public int BatchSize { get; set; } = 8;
 
-    public string Optimizer { get; set; } = "adam";
+    public TrainingOptimizer Optimizer { get; set; } = TrainingOptimizer.Adam;
 
     public double LearningRate { get; set; } = 0.001;
 
     /// <summary>full, last, bias, or frozen (no adaptation).</summary>
-    public string Scope { get; set; } = "full";
+    public TrainingScope Scope { get; set; } = TrainingScope.Full;
 
     /// <summary>group, batch, or frozen.</summary>
-    public string Norm { get; set; } = "group";
+    public NormLayers Norm { get; set; } = NormLayers.Group;
 
     /// <summary>Share of calibration epochs held out to measure accuracy.</summary>
     public double HoldOutFraction { get; set; } = 0.2;
@@ -147,6 +149,16 @@ public sealed class AdaptationOptions
     public int Rehearsal { get; set; } = 32;
 
     public int Epochs { get; set; } = 2;
+}
+
+/// <summary>How predictions are made while the device also trains.</summary>
+public sealed class InferenceOptions
+{
+    /// <summary>How new samples travel to the device's input ring: float32 (exact), float16 or int16 (a scale per channel; half the bytes).</summary>
+    public LinkSampleFormat SampleFormat { get; set; } = LinkSampleFormat.Binary32;
+
+    /// <summary>A prediction not made within this many seconds of its last sample's arrival is dropped and counted, never published stale.</summary>
+    public double DeadlineSeconds { get; set; } = 1.0;
 }
 
 /// <summary>The prediction streams.</summary>

@@ -29,8 +29,8 @@ public sealed class DaemonMetrics
         DeviceRequest = f.CreateHistogram("biotrain_device_request_seconds", "Device request round trip by operation.", new HistogramConfiguration { LabelNames = ["session", "operation"], Buckets = RequestBuckets });
         TrainingSamples = f.CreateCounter("biotrain_training_samples_total", "Samples trained on the device.", "session");
         TrainingRate = f.CreateGauge("biotrain_training_samples_per_second", "Training throughput of the last calibration or adaptation round, host-measured.", "session");
-        DevicePower = f.CreateGauge("biotrain_device_power_watts", "Device power while training (source=estimated: GAP9 model E1, not a measurement).", "session", "source");
-        DeviceEnergy = f.CreateCounter("biotrain_device_energy_joules_total", "Device energy spent on batches (source=estimated: GAP9 model E1, not a measurement).", "session", "source");
+        DevicePower = f.CreateGauge("biotrain_device_power_watts", "Device power while training (source=estimated, model=E1: GAP9 estimate model E1 of protocol/SPEC.md section 8, not a measurement).", "session", "source", "model");
+        DeviceEnergy = f.CreateCounter("biotrain_device_energy_joules_total", "Device energy spent on batches (source=estimated, model=E1: GAP9 estimate model E1 of protocol/SPEC.md section 8, not a measurement).", "session", "source", "model");
         DeviceInstructions = f.CreateCounter("biotrain_device_instructions_total", "Instructions retired on the device in batches (virtual GAP9: exact RV32 counts; 0 where not counted).", "session");
         DevicePeakMemory = f.CreateGauge("biotrain_device_peak_memory_bytes", "Planned peak memory of the loaded model on the device.", "session");
         DeviceUp = f.CreateGauge("biotrain_device_up", "1 while the device answers.", "session");
@@ -40,7 +40,9 @@ public sealed class DaemonMetrics
         Predictions = f.CreateCounter("biotrain_predictions_total", "Predictions published.", "session");
         EndToEndLatency = f.CreateHistogram("biotrain_end_to_end_latency_seconds", "From the last input sample of a window (LSL time) to its prediction being pushed.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
         PipelineLatency = f.CreateHistogram("biotrain_pipeline_latency_seconds", "End-to-end latency less the device's predict request: what the host adds.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
-        DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Inference windows dropped because the device was busy (bounded queue).", "session");
+        DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Predictions dropped: past their deadline (reason=deadline), the queue full (overflow), or failed on the device (device).", "session", "reason");
+        PredictionGap = f.CreateGauge("biotrain_prediction_gap_seconds", "Time since the previous prediction was published, at each prediction; its maximum is the longest blackout.", "session");
+        LinkBytes = f.CreateCounter("biotrain_device_link_bytes_total", "Frame bytes on the device link (header and payload), by direction.", "session", "direction");
     }
 
     public CollectorRegistry Registry { get; }
@@ -90,6 +92,10 @@ public sealed class DaemonMetrics
     public Histogram PipelineLatency { get; }
 
     public Counter DroppedWindows { get; }
+
+    public Gauge PredictionGap { get; }
+
+    public Counter LinkBytes { get; }
 
     /// <summary>The text exposition format, for /metrics.</summary>
     public async Task ExportAsync(System.IO.Stream output, CancellationToken cancellationToken) =>

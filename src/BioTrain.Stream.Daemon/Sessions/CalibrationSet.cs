@@ -46,17 +46,28 @@ internal sealed class CalibrationSet
         }
     }
 
-    public bool HasTrials(int classes, int perClass)
+    /// <summary>
+    /// Whether every class has <paramref name="perClass"/> whole trials: a trial is whole once it has
+    /// its <paramref name="crops"/> epochs, or once a later trial has begun (a crop lost to a gap
+    /// never comes). So the last trial is not cut short of the crops still on their way.
+    /// </summary>
+    public bool HasTrials(int classes, int perClass, int crops)
     {
-        for (var c = 0; c < classes; c++)
+        lock (_gate)
         {
-            if (TrialsOf(c) < perClass)
+            var latest = _items.Count == 0 ? double.NegativeInfinity : _items.Max(i => i.MarkerTime);
+            for (var c = 0; c < classes; c++)
             {
-                return false;
+                var whole = _items.Where(i => i.Sample.Label == c).GroupBy(i => i.MarkerTime)
+                    .Count(trial => trial.Count() >= crops || trial.Key < latest);
+                if (whole < perClass)
+                {
+                    return false;
+                }
             }
-        }
 
-        return true;
+            return true;
+        }
     }
 
     public IReadOnlyList<LabelledSample> Snapshot()

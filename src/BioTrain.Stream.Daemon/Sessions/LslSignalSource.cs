@@ -1,4 +1,5 @@
 using System.Reactive.Subjects;
+using BioTrain.Stream.Lsl;
 using BioTrain.Stream.Lsl.Inlet;
 using BioTrain.Stream.Pipeline;
 
@@ -30,6 +31,12 @@ internal sealed class LslSignalSource : IDisposable
     /// <summary>Samples pulled so far.</summary>
     public long Samples { get; private set; }
 
+    /// <summary>
+    /// LSL clock when the chunk being pushed through the pipeline left the inlet: the arrival of its
+    /// samples on this host, from which the host's part of a prediction's latency is measured.
+    /// </summary>
+    public double PulledAt { get; private set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         try
@@ -42,6 +49,7 @@ internal sealed class LslSignalSource : IDisposable
                     continue;
                 }
 
+                PulledAt = LslClock.LocalClock();
                 _chunk.SetSampleCount(n);
                 _values.AsSpan(0, n * _chunk.ChannelCount).CopyTo(_chunk.Values);
                 _timestamps.AsSpan(0, n).CopyTo(_chunk.Timestamps);

@@ -20,14 +20,7 @@ public static class RecordingEpochs
     public static async Task<(SessionPlan Plan, IReadOnlyList<LabelledSample> Samples)> FromXdfAsync(string path, SessionOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var file = await XdfReader.ReadAsync(path, null, cancellationToken).ConfigureAwait(false);
-        var signal = file.Streams.FirstOrDefault(s => !s.Info.IsIrregular && s.Info.Type != "Markers")
-            ?? throw new InvalidOperationException($"{path} has no regular signal stream");
-        var markerStream = file.Streams.FirstOrDefault(s => s.Info.Type == "Markers")
-            ?? throw new InvalidOperationException($"{path} has no marker stream");
-        var labels = signal.Info.Channels.Select(c => c.Label).ToList();
-        var plan = SessionPlan.From(options, signal.Info.Name, signal.Info.NominalSrate, signal.Info.ChannelCount, labels);
-
+        var (signal, markerStream, plan) = await OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
         using var chunks = new Subject<SignalChunk>();
         using var markers = new Subject<Marker>();
         var shared = SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()).Publish();
@@ -43,6 +36,44 @@ public static class RecordingEpochs
             markers.OnNext(new Marker(markerStream.Timestamps[i], texts[i]));
         }
 
+        Replay(signal, chunks);
+        markers.OnCompleted();
+        return (plan, results);
+    }
+
+    /// <summary>
+    /// The sliding windows a live session predicts on, each with the input sample it ends with
+    /// (counted from the recording's first, as a session that saw the whole stream counts), normalised as configured.
+    /// </summary>
+    public static async Task<(SessionPlan Plan, IReadOnlyList<(long EndSample, float[] Values)> Windows)> InferenceWindowsFromXdfAsync(string path, SessionOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (signal, _, plan) = await OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
+        using var chunks = new Subject<SignalChunk>();
+        var results = new List<(long, float[])>();
+        var windows = SessionPipeline.InferenceWindows(SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()), plan, options.Pipeline, new PipelineCounters());
+        using (windows.Subscribe(w => results.Add((w.StartIndex + plan.WindowSamples, w.Values.ToArray()))))
+        {
+            Replay(signal, chunks);
+        }
+
+        return (plan, results);
+    }
+
+    private static async Task<(XdfStream Signal, XdfStream Markers, SessionPlan Plan)> OpenAsync(string path, SessionOptions options, CancellationToken cancellationToken)
+    {
+        var file = await XdfReader.ReadAsync(path, null, cancellationToken).ConfigureAwait(false);
+        var signal = file.Streams.FirstOrDefault(s => !s.Info.IsIrregular && s.Info.Type != "Markers")
+            ?? throw new InvalidOperationException($"{path} has no regular signal stream");
+        var markerStream = file.Streams.FirstOrDefault(s => s.Info.Type == "Markers")
+            ?? throw new InvalidOperationException($"{path} has no marker stream");
+        var labels = signal.Info.Channels.Select(c => c.Label).ToList();
+        return (signal, markerStream, SessionPlan.From(options, signal.Info.Name, signal.Info.NominalSrate, signal.Info.ChannelCount, labels));
+    }
+
+    /// <summary>The signal in chunks of 256 samples, as an inlet would deliver it.</summary>
+    private static void Replay(XdfStream signal, Subject<SignalChunk> chunks)
+    {
         var values = signal.Data.GetValues<float>();
         var channels = signal.Info.ChannelCount;
         using var chunk = new SignalChunk(channels, signal.Info.NominalSrate, signal.Info.SourceId, ChunkSamples);
@@ -56,7 +87,5 @@ public static class RecordingEpochs
         }
 
         chunks.OnCompleted();
-        markers.OnCompleted();
-        return (plan, results);
     }
 }

@@ -34,7 +34,7 @@ public static class SessionPipeline
             output = output.Resample(plan.Up, plan.Down);
         }
 
-        return options.Normalize == "running" ? output.NormalizeRunning(options.NormalizeSeconds) : output;
+        return options.Normalize == NormalizeMode.Running ? output.NormalizeRunning(options.NormalizeSeconds) : output;
     }
 
     /// <summary>Sliding windows for inference, normalised as configured (borrowed: copy to keep).</summary>
@@ -43,7 +43,7 @@ public static class SessionPipeline
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
         var windows = preprocessed.SlidingWindows(plan.WindowSamples, plan.StrideSamples, counters);
-        return options.Normalize == "zscore" ? windows.NormalizeWindows() : windows;
+        return options.Normalize == NormalizeMode.ZScore ? windows.NormalizeWindows() : windows;
     }
 
     /// <summary>Labelled epochs at every configured offset from their markers, normalised as configured (borrowed).</summary>
@@ -56,7 +56,7 @@ public static class SessionPipeline
         var perOffset = options.Pipeline.EpochOffsetsSeconds.Select(offset =>
         {
             var epochs = preprocessed.Epochs(markers, new EpochOptions { Classes = classes, TMin = offset, TMax = offset + length }, counters);
-            return options.Pipeline.Normalize == "zscore" ? epochs.NormalizeWindows() : epochs;
+            return options.Pipeline.Normalize == NormalizeMode.ZScore ? epochs.NormalizeWindows() : epochs;
         });
         return perOffset.Merge();
     }

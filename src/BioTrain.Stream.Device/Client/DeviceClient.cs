@@ -300,7 +300,7 @@ public sealed class DeviceClient : IAsyncDisposable
                 throw Close(new DeviceDisconnectedException($"{_transport.Description} stopped accepting data"));
             }
 
-            Counters.Sent();
+            Counters.Sent(FrameHeader.Overhead + payload.Length);
         }
         catch (IOException e)
         {
@@ -327,7 +327,7 @@ public sealed class DeviceClient : IAsyncDisposable
 
                 if (read.Frame is { } frame)
                 {
-                    Counters.Received();
+                    Counters.Received(FrameHeader.Overhead + frame.Payload.Length);
                     Volatile.Write(ref _lastValidFrame, Stopwatch.GetTimestamp());
                     Dispatch(frame);
                 }

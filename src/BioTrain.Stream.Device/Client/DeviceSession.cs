@@ -71,39 +71,101 @@ public sealed class DeviceSession
     public async Task<BatchResult> RunBatchAsync(BatchMode mode, IReadOnlyList<LabelledSample> samples, List<Prediction>? predictions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(samples);
-        if (samples.Count is 0 or > ushort.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException(nameof(samples), samples.Count, "a batch holds 1 to 65535 samples");
-        }
-
-        var id = ++_nextBatchId;
-        var begin = new ArrayBufferWriter<byte>(8);
-        Requests.BatchBegin(begin, id, mode, (ushort)samples.Count);
-        uint sampleBytes;
-        using (var ready = await Call(MessageType.BatchBegin, begin, cancellationToken).ConfigureAwait(false))
-        {
-            (_, sampleBytes) = Requests.ReadU32Pair(ready.Payload, MessageType.BatchReady, "batch_id", "sample_bytes");
-        }
-
+        var batch = await BeginBatchAsync(mode, samples.Count, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < samples.Count; i++)
         {
-            var bytes = MemoryMarshal.AsBytes(samples[i].Values.Span);
-            if (bytes.Length != sampleBytes)
-            {
-                throw new ArgumentException($"sample {i} has {samples[i].Values.Length} values; the model takes {sampleBytes / 4}", nameof(samples));
-            }
-
-            var ack = await SendSampleAsync(id, (ushort)i, checked((ushort)samples[i].Label), samples[i].Values, cancellationToken).ConfigureAwait(false);
+            var ack = await SendSampleAsync(batch, i, samples[i], cancellationToken).ConfigureAwait(false);
             if (mode == BatchMode.Predict)
             {
                 predictions?.Add(new Prediction(ack.Probabilities, ack.Predicted, ack.Instructions));
             }
         }
 
+        return await EndBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a batch (BATCH_BEGIN): the first step of a batch run request by request.</summary>
+    public async Task<OpenBatch> BeginBatchAsync(BatchMode mode, int count, CancellationToken cancellationToken)
+    {
+        if (count is 0 or > ushort.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "a batch holds 1 to 65535 samples");
+        }
+
+        var id = ++_nextBatchId;
+        var begin = new ArrayBufferWriter<byte>(8);
+        Requests.BatchBegin(begin, id, mode, (ushort)count);
+        using var ready = await Call(MessageType.BatchBegin, begin, cancellationToken).ConfigureAwait(false);
+        var (_, sampleBytes) = Requests.ReadU32Pair(ready.Payload, MessageType.BatchReady, "batch_id", "sample_bytes");
+        return new OpenBatch(id, mode, count, sampleBytes);
+    }
+
+    /// <summary>Sends sample <paramref name="index"/> of an open batch (in chunks); the device runs it before it answers.</summary>
+    public Task<SampleAck> SendSampleAsync(OpenBatch batch, int index, LabelledSample sample, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (sample.Values.Length * 4 != batch.SampleBytes)
+        {
+            throw new ArgumentException($"sample {index} has {sample.Values.Length} values; the model takes {batch.SampleBytes / 4}", nameof(sample));
+        }
+
+        return SendSampleAsync(batch.Id, checked((ushort)index), checked((ushort)sample.Label), sample.Values, cancellationToken);
+    }
+
+    /// <summary>Ends an open batch (BATCH_END): in train mode the optimiser steps.</summary>
+    public async Task<BatchResult> EndBatchAsync(OpenBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         var end = new ArrayBufferWriter<byte>(4);
-        Requests.U32(end, id);
+        Requests.U32(end, batch.Id);
         using var result = await Call(MessageType.BatchEnd, end, cancellationToken).ConfigureAwait(false);
         return BatchResult.Decode(result.Payload);
+    }
+
+    /// <summary>
+    /// Appends samples (count x rows, sample-major) to the device's input ring (SPEC.md 3.14), in as
+    /// many SAMPLES_APPEND as the payload limit needs; returns the ring's state after the last.
+    /// </summary>
+    public async Task<RingState> AppendSamplesAsync(ReadOnlyMemory<float> samples, int rows, SampleFormat format, CancellationToken cancellationToken)
+    {
+        var per = SamplesPayload.MaxSamples(format, rows, _client.MaxRequestPayload) * rows;
+        if (per == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"one sample of {rows} rows does not fit the device's max_payload of {_client.MaxRequestPayload} bytes");
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(_client.MaxRequestPayload, SamplesPayload.Size(format, rows, samples.Length / rows)));
+        RingState? state = null;
+        for (var offset = 0; offset < samples.Length || state is null; offset += per)
+        {
+            buffer.ResetWrittenCount();
+            SamplesPayload.Encode(buffer, format, rows, samples.Span.Slice(offset, Math.Min(per, samples.Length - offset)));
+            using var frame = await Call(MessageType.SamplesAppend, buffer, cancellationToken).ConfigureAwait(false);
+            state = RingState.Decode(frame.Payload);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="samples"/> (count x rows, sample-major) and predicts on the ring's
+    /// window (SPEC.md 3.15): one round trip when they fit one frame, else the excess goes ahead in
+    /// SAMPLES_APPEND.
+    /// </summary>
+    public async Task<PredictionReply> PredictAsync(ReadOnlyMemory<float> samples, int rows, SampleFormat format, bool standardise, CancellationToken cancellationToken)
+    {
+        var fit = SamplesPayload.MaxSamples(format, rows, _client.MaxRequestPayload, prefix: 1) * rows;
+        if (samples.Length > fit)
+        {
+            await AppendSamplesAsync(samples[..(samples.Length - fit)], rows, format, cancellationToken).ConfigureAwait(false);
+            samples = samples[(samples.Length - fit)..];
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(1 + SamplesPayload.Size(format, rows, samples.Length / rows));
+        buffer.Write([standardise ? (byte)1 : (byte)0]);
+        SamplesPayload.Encode(buffer, format, rows, samples.Span);
+        using var frame = await Call(MessageType.Predict, buffer, cancellationToken).ConfigureAwait(false);
+        return PredictionReply.Decode(frame.Payload);
     }
 
     /// <summary>Reads the whole parameter section, chunk by chunk, and checks its CRC.</summary>

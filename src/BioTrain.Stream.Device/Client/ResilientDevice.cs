@@ -33,6 +33,9 @@ public sealed class ResilientDevice : IAsyncDisposable
     /// <summary>How often the device was lost and restored.</summary>
     public int Restores { get; private set; }
 
+    /// <summary>Connections made so far: when it changes, state the device keeps only in RAM (the input ring) is gone.</summary>
+    public int Generation { get; private set; }
+
     /// <summary>Time from the reconnect attempt to a restored model, of the last restore.</summary>
     public TimeSpan LastRecoveryTime { get; private set; }
 
@@ -71,6 +74,33 @@ public sealed class ResilientDevice : IAsyncDisposable
 
     public Task<Prediction> PredictAsync(ReadOnlyMemory<float> window, CancellationToken cancellationToken) =>
         RunAsync(s => s.PredictAsync(window, cancellationToken), cancellationToken);
+
+    /// <summary>BATCH_BEGIN of a batch run step by step. A batch open when the device is lost is gone: start it again.</summary>
+    public Task<OpenBatch> BeginBatchAsync(BatchMode mode, int count, CancellationToken cancellationToken) =>
+        RunAsync(s => s.BeginBatchAsync(mode, count, cancellationToken), cancellationToken);
+
+    public Task<SampleAck> SendSampleAsync(OpenBatch batch, int index, LabelledSample sample, CancellationToken cancellationToken) =>
+        RunAsync(s => s.SendSampleAsync(batch, index, sample, cancellationToken), cancellationToken);
+
+    /// <summary>BATCH_END. A step-by-step trainer reads the checkpoint itself afterwards (<see cref="CheckpointAsync"/>), as a step of its own.</summary>
+    public Task<BatchResult> EndBatchAsync(OpenBatch batch, CancellationToken cancellationToken) =>
+        RunAsync(s => s.EndBatchAsync(batch, cancellationToken), cancellationToken);
+
+    /// <summary>Reads the weights back as the checkpoint a restore writes (when <see cref="CheckpointEveryBatch"/>).</summary>
+    public Task CheckpointAsync(CancellationToken cancellationToken) => CheckpointEveryBatch
+        ? RunAsync(async s => _checkpoint = await s.ReadWeightsAsync(cancellationToken).ConfigureAwait(false), cancellationToken)
+        : Task.CompletedTask;
+
+    /// <summary>Appends to the input ring (SPEC.md 3.14). A restored device starts with an empty ring: see <see cref="Generation"/>.</summary>
+    public Task<RingState> AppendSamplesAsync(ReadOnlyMemory<float> samples, int rows, SampleFormat format, CancellationToken cancellationToken) =>
+        RunAsync(s => s.AppendSamplesAsync(samples, rows, format, cancellationToken), cancellationToken);
+
+    /// <summary>Appends and predicts on the ring's window (SPEC.md 3.15).</summary>
+    public Task<PredictionReply> PredictAsync(ReadOnlyMemory<float> samples, int rows, SampleFormat format, bool standardise, CancellationToken cancellationToken) =>
+        RunAsync(s => s.PredictAsync(samples, rows, format, standardise, cancellationToken), cancellationToken);
+
+    /// <summary>The session of the current connection, connecting (and restoring) first when there is none.</summary>
+    public Task<DeviceSession> SessionAsync(CancellationToken cancellationToken) => EnsureConnectedAsync(cancellationToken);
 
     public Task<WeightsSnapshot> ReadWeightsAsync(CancellationToken cancellationToken) =>
         RunAsync(
@@ -131,6 +161,7 @@ public sealed class ResilientDevice : IAsyncDisposable
                 }
 
                 _session = session;
+                Generation++;
                 if (restoring)
                 {
                     Restores++;

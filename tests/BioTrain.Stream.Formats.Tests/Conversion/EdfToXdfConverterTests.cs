@@ -9,10 +9,10 @@ public sealed class EdfToXdfConverterTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("biotrain-convert-").FullName;
 
-    [Fact]
+    [SharedDataFact]
     public async Task Physionet_run_becomes_one_eeg_stream_and_a_marker_stream()
     {
-        var input = RepositoryPaths.SharedFile("eegmmidb-physionet-S001/S001/S001R04.edf");
+        var input = SharedRecordings.File("eegmmidb-physionet-S001/S001/S001R04.edf");
         var output = Path.Combine(_directory, "S001R04.xdf");
         var summary = await EdfToXdfConverter.ConvertFileAsync(input, output);
 
@@ -70,11 +70,11 @@ public sealed class EdfToXdfConverterTests : IDisposable
         Assert.Equal([1000.5, 1005.5, 1010.5], xdf.FindStream("night-annotations")!.Timestamps);
     }
 
-    [Fact]
+    [SharedDataFact]
     public async Task Libxdf_loads_a_converted_file()
     {
         var output = Path.Combine(_directory, "peterson.xdf");
-        await EdfToXdfConverter.ConvertFileAsync(RepositoryPaths.SharedFile("mi-openbci-peterson2020/edf/S03_R0.edf"), output);
+        await EdfToXdfConverter.ConvertFileAsync(SharedRecordings.File("mi-openbci-peterson2020/edf/S03_R0.edf"), output);
         var ours = XdfReader.Read(output);
         var report = LibXdfCheck.Load(output);
         Assert.Equal(0, report.LoadResult);

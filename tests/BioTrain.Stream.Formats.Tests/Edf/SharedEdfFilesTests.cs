@@ -1,5 +1,4 @@
 using BioTrain.Stream.Formats.Edf;
-using BioTrain.Stream.Formats.Tests.Support;
 
 namespace BioTrain.Stream.Formats.Tests.Edf;
 
@@ -16,21 +15,21 @@ public class SharedEdfFilesTests
     public static TheoryData<string> AllFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var path in Directory.EnumerateFiles(RepositoryPaths.SharedReplayData, "*", SearchOption.AllDirectories)
+        foreach (var path in Directory.EnumerateFiles(SharedRecordings.Folder, "*", SearchOption.AllDirectories)
                      .Where(p => Path.GetExtension(p).ToUpperInvariant() is ".EDF" or ".BDF")
                      .Where(p => !p.Contains("NihonKohden", StringComparison.Ordinal))
                      .Order(StringComparer.Ordinal))
         {
-            data.Add(Path.GetRelativePath(RepositoryPaths.SharedReplayData, path));
+            data.Add(Path.GetRelativePath(SharedRecordings.Folder, path));
         }
         return data;
     }
 
-    [Theory]
+    [SharedDataTheory]
     [MemberData(nameof(AllFiles))]
     public void Every_file_matches_its_own_header(string relative)
     {
-        var path = RepositoryPaths.SharedFile(relative);
+        var path = SharedRecordings.File(relative);
         var bytes = File.ReadAllBytes(path);
         var recording = EdfReader.Parse(bytes);
         var header = recording.Header;
@@ -63,11 +62,11 @@ public class SharedEdfFilesTests
         return data;
     }
 
-    [Theory]
+    [SharedDataTheory]
     [MemberData(nameof(EegmmidbRuns))]
     public void Eegmmidb_imagery_runs_have_64_channels_at_160_hz_and_30_cues(string relative, int seconds)
     {
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile(relative));
+        var recording = EdfReader.Read(SharedRecordings.File(relative));
         Assert.Equal(EdfVariant.EdfPlusContinuous, recording.Header.Variant);
         Assert.Equal(64, recording.Signals.Count);
         Assert.All(recording.Signals, s => Assert.Equal(160, s.SampleRate));
@@ -82,22 +81,22 @@ public class SharedEdfFilesTests
         Assert.All(recording.Annotations, a => Assert.InRange(a.Duration!.Value, 4.0, 4.3));
     }
 
-    [Theory]
+    [SharedDataTheory]
     [InlineData("eegmmidb-physionet-S001/S001/S001R01.edf")]
     [InlineData("eegmmidb-physionet-S001/S001/S001R02.edf")]
     public void Eegmmidb_baselines_are_60_s_of_rest(string relative)
     {
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile(relative));
+        var recording = EdfReader.Read(SharedRecordings.File(relative));
         Assert.Equal(60, recording.Header.RecordCount);
         Assert.Equal(9600, recording.Signals[0].Samples.Length);
         Assert.All(recording.Annotations, a => Assert.Equal("T0", a.Text));
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Peterson_runs_have_15_channels_at_125_hz_and_five_trials_per_class()
     {
         string[] labels = ["Pz", "Cz", "T6", "T4", "F8", "P4", "C4", "F4", "Fz", "T5", "T3", "F7", "P3", "C3", "F3"];
-        var files = Directory.GetFiles(RepositoryPaths.SharedFile("mi-openbci-peterson2020/edf"), "*.edf");
+        var files = Directory.GetFiles(SharedRecordings.File("mi-openbci-peterson2020/edf"), "*.edf");
         Assert.Equal(10, files.Length);
         foreach (var path in files)
         {
@@ -111,10 +110,10 @@ public class SharedEdfFilesTests
         }
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Mne_overlapping_annotations_file_keeps_all_38_events()
     {
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile("mne-testing-data-subset/EDF/test_edf_overlapping_annotations.edf"));
+        var recording = EdfReader.Read(SharedRecordings.File("mne-testing-data-subset/EDF/test_edf_overlapping_annotations.edf"));
         Assert.Equal(64, recording.Signals.Count);
         Assert.All(recording.Signals, s => Assert.Equal(128, s.SampleRate));
         Assert.Equal(124, recording.RecordedSeconds);
@@ -124,10 +123,10 @@ public class SharedEdfFilesTests
         Assert.Contains(recording.Annotations.Zip(recording.Annotations.Skip(1)), p => p.Second.Onset < p.First.Onset + p.First.Duration!.Value - 1e-9);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Mne_nihon_kohden_export_has_42_signals_at_200_hz_and_8_annotations()
     {
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile("mne-testing-data-subset/EDF/chtypes_edf.edf"));
+        var recording = EdfReader.Read(SharedRecordings.File("mne-testing-data-subset/EDF/chtypes_edf.edf"));
         Assert.Equal(42, recording.Signals.Count);
         Assert.All(recording.Signals, s => Assert.Equal(200, s.SampleRate));
         Assert.Equal(5, recording.RecordedSeconds);
@@ -136,10 +135,10 @@ public class SharedEdfFilesTests
         Assert.Equal("EEG Fp1-Ref", recording.Signals[0].Label);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Bdf_with_15_annotation_channels_gives_all_events()
     {
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile("mne-testing-data-subset/BDF/multiple_annotation_chans.bdf"));
+        var recording = EdfReader.Read(SharedRecordings.File("mne-testing-data-subset/BDF/multiple_annotation_chans.bdf"));
         Assert.Equal(EdfVariant.BdfPlusContinuous, recording.Header.Variant);
         Assert.Equal(15, recording.Header.Signals.Count(s => s.IsAnnotation));
         Assert.All(recording.Signals, s => Assert.Equal(125, s.SampleRate));
@@ -149,10 +148,10 @@ public class SharedEdfFilesTests
         Assert.Equal(["signal_start", "EEG-check#1", "TestStim#1", "TestStim#2", "TestStim#3", "TestStim#4", "TestStim#5", "TestStim#6", "TestStim#7", "Ligths-Off#1"], texts);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Biosemi_bdf_has_three_eeg_channels_and_a_status_channel_with_triggers()
     {
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile("mne-testing-data-subset/BDF/test_bdf_stim_channel.bdf"));
+        var recording = EdfReader.Read(SharedRecordings.File("mne-testing-data-subset/BDF/test_bdf_stim_channel.bdf"));
         Assert.Equal(EdfVariant.Bdf, recording.Header.Variant);
         Assert.Equal(["C3", "C4", "Cz", "Status"], recording.Signals.Select(s => s.Label));
         Assert.All(recording.Signals, s => Assert.Equal(500, s.SampleRate));
@@ -162,18 +161,18 @@ public class SharedEdfFilesTests
         Assert.Superset(new HashSet<int> { 1, 2, 4 }, codes);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Gdf_is_not_supported_and_says_so()
     {
-        var error = Assert.Throws<EdfFormatException>(() => EdfReader.Read(RepositoryPaths.SharedFile("mne-testing-data-subset/GDF/test_1ch.gdf")));
+        var error = Assert.Throws<EdfFormatException>(() => EdfReader.Read(SharedRecordings.File("mne-testing-data-subset/GDF/test_1ch.gdf")));
         Assert.Equal("version", error.Field);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Nihon_kohden_edf_plus_d_reads_with_its_missing_tal_terminator()
     {
         // Out of scope (vendor quirk), but it reads: the time-keeping TAL runs into the next one without 0x00.
-        var recording = EdfReader.Read(RepositoryPaths.SharedFile("mne-testing-data-subset/NihonKohden/MB0400FU.EDF"));
+        var recording = EdfReader.Read(SharedRecordings.File("mne-testing-data-subset/NihonKohden/MB0400FU.EDF"));
         Assert.Equal(EdfVariant.EdfPlusDiscontinuous, recording.Header.Variant);
         Assert.Equal([(0.0, "Segment: REC START ALLE EEG"), (1.14, "A1+A2 OFF")], recording.Annotations.Select(a => (a.Onset, a.Text)));
     }

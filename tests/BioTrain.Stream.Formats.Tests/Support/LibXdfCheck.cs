@@ -28,7 +28,7 @@ internal static class LibXdfCheck
 
     private static string Compile()
     {
-        var source = Path.Combine(RepositoryPaths.Root, "tests", "interop", "libxdf-check", "libxdf_check.cpp");
+        var source = Path.Combine(RepoPaths.Root, "tests", "interop", "libxdf-check", "libxdf_check.cpp");
         if (!File.Exists("/usr/include/xdf.h"))
         {
             throw new InvalidOperationException("libxdf is not installed: apt-get install -y libxdf-dev g++");
@@ -54,7 +54,7 @@ internal static class LibXdfCheck
         {
             start.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        using var process = ExternalTool.Start(start, "g++ libxdf-dev");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))

@@ -1,5 +1,4 @@
 using BioTrain.Stream.Formats.Synthetic;
-using BioTrain.Stream.Formats.Tests.Support;
 using BioTrain.Stream.Formats.Xdf;
 
 namespace BioTrain.Stream.Formats.Tests.Synthetic;
@@ -7,7 +6,7 @@ namespace BioTrain.Stream.Formats.Tests.Synthetic;
 /// <summary>The XDF files committed in replay-data/ are the generator's default output and read cleanly.</summary>
 public class ShippedReplayDataTests
 {
-    private static readonly string Folder = Path.Combine(RepositoryPaths.Root, "replay-data");
+    private static readonly string Folder = Path.Combine(RepoPaths.Root, "replay-data");
 
     [Fact]
     public void Shipped_files_are_the_generated_ones_and_under_2_MiB()

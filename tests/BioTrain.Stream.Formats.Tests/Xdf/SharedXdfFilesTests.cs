@@ -1,4 +1,3 @@
-using BioTrain.Stream.Formats.Tests.Support;
 using BioTrain.Stream.Formats.Xdf;
 
 namespace BioTrain.Stream.Formats.Tests.Xdf;
@@ -9,18 +8,18 @@ public class SharedXdfFilesTests
     public static TheoryData<string> AllFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var path in Directory.EnumerateFiles(RepositoryPaths.SharedReplayData, "*.xdf", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var path in Directory.EnumerateFiles(SharedRecordings.Folder, "*.xdf", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            data.Add(Path.GetRelativePath(RepositoryPaths.SharedReplayData, path));
+            data.Add(Path.GetRelativePath(SharedRecordings.Folder, path));
         }
         return data;
     }
 
-    [Theory]
+    [SharedDataTheory]
     [MemberData(nameof(AllFiles))]
     public void Every_stream_matches_its_footer(string relative)
     {
-        var file = XdfReader.Read(RepositoryPaths.SharedFile(relative));
+        var file = XdfReader.Read(SharedRecordings.File(relative));
         // Real recordings are whole. LabRecorder's footers count one sample less, and two bci-essentials
         // runs have no footer for their marker stream (checked with a plain chunk walker): those two kinds only.
         Assert.All(file.Problems, p => Assert.True(p.Kind is XdfProblemKind.FooterSampleCountMismatch or XdfProblemKind.MissingStreamFooter, p.ToString()));
@@ -40,10 +39,10 @@ public class SharedXdfFilesTests
         }
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Minimal_has_int16_eeg_and_string_markers_with_an_xml_sample()
     {
-        var file = XdfReader.Read(RepositoryPaths.SharedFile("xdf-modules-example-files/minimal.xdf"));
+        var file = XdfReader.Read(SharedRecordings.File("xdf-modules-example-files/minimal.xdf"));
         Assert.Empty(file.Problems);
         var eeg = file.FindStream("SendDataC")!;
         Assert.Equal(0u, eeg.StreamId);
@@ -58,10 +57,10 @@ public class SharedXdfFilesTests
         Assert.NotEmpty(eeg.ClockOffsets);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Clock_resets_file_reads_and_synchronises_across_the_reset()
     {
-        var path = RepositoryPaths.SharedFile("xdf-modules-example-files/clock_resets.xdf");
+        var path = SharedRecordings.File("xdf-modules-example-files/clock_resets.xdf");
         var raw = XdfReader.Read(path);
         var eeg = raw.FindStream("BioSemi")!;
         Assert.Equal(27815, eeg.SampleCount);
@@ -81,19 +80,19 @@ public class SharedXdfFilesTests
         Assert.All(synced.FindStream("MyMarkerStream")!.Timestamps, t => Assert.InRange(t, syncedEeg.Timestamps[0] - 5, syncedEeg.Timestamps[^1] + 5));
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Empty_streams_file_keeps_its_empty_streams()
     {
-        var file = XdfReader.Read(RepositoryPaths.SharedFile("xdf-modules-example-files/empty_streams.xdf"));
+        var file = XdfReader.Read(SharedRecordings.File("xdf-modules-example-files/empty_streams.xdf"));
         Assert.Contains(file.Streams, s => s.SampleCount == 0);
         Assert.Contains(file.Streams, s => s.SampleCount > 0);
         Assert.Contains(file.Streams, s => s.Info.ChannelFormat == XdfChannelFormat.Int32);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Bci_essentials_run_has_16_channel_eeg_at_256_hz_and_switch_markers()
     {
-        var file = XdfReader.Read(RepositoryPaths.SharedFile("bci-essentials-xdf/July5_AG_sub-P001/sub-P001_ses-S001_task-MISwitch_run-001_eeg.xdf"));
+        var file = XdfReader.Read(SharedRecordings.File("bci-essentials-xdf/July5_AG_sub-P001/sub-P001_ses-S001_task-MISwitch_run-001_eeg.xdf"));
         var eeg = file.Streams.Single(s => s.Info.Type == "EEG");
         Assert.Equal("g.USBamp-1", eeg.Info.Name);
         Assert.Equal(256, eeg.Info.NominalSrate);
@@ -103,10 +102,10 @@ public class SharedXdfFilesTests
         Assert.Contains("Trial Started", markers);
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Muse_files_have_eeg_at_256_hz_with_five_labelled_channels()
     {
-        foreach (var path in Directory.EnumerateFiles(RepositoryPaths.SharedFile("muselsl2-muse-xdf"), "*.xdf", SearchOption.AllDirectories))
+        foreach (var path in Directory.EnumerateFiles(SharedRecordings.File("muselsl2-muse-xdf"), "*.xdf", SearchOption.AllDirectories))
         {
             var file = XdfReader.Read(path);
             var eeg = file.Streams.Single(s => s.Info.Type == "EEG");

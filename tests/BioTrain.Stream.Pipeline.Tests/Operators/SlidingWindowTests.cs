@@ -22,6 +22,29 @@ public class SlidingWindowTests
             return whole.Count == chunked.Count && whole.Zip(chunked).All(p => p.First.SameAs(p.Second));
         });
 
+    [Property(MaxTest = 60)]
+    public Property The_window_clock_ends_where_the_windower_emits_gaps_and_jumps_back_included() =>
+        Prop.ForAll(Gen.Choose(1, 120).ToArbitrary(), Gen.Choose(1, 60).ToArbitrary(), Gen.Choose(0, 700).ToArbitrary(), (length, stride, cut) =>
+        {
+            var stream = new TestStream(2, 250, 760, seed: length).WithoutSamples(cut, 60);
+            stream.Timestamps.AsSpan(Math.Min(cut + 200, stream.Samples - 1)).Fill(500); // and a clock reset
+            var windows = stream.Run(s => s.SlidingWindows(length, stride), [37], w => (w.StartIndex + length, w.Timestamp));
+            var windowed = new PipelineCounters();
+            stream.Run(s => s.SlidingWindows(length, stride, windowed), [stream.Samples], w => w.StartIndex);
+            var clocked = new PipelineCounters();
+            var clock = new WindowClock(length, stride, clocked);
+            var ends = new List<(long, double)>();
+            foreach (var t in stream.Timestamps)
+            {
+                if (clock.Step(t, stream.Rate) == WindowEnd.Window)
+                {
+                    ends.Add((clock.Received, t));
+                }
+            }
+
+            return ends.SequenceEqual(windows) && clocked.Windows == windowed.Windows && clocked.WindowsDroppedForGaps == windowed.WindowsDroppedForGaps;
+        });
+
     [Fact]
     public void Each_window_holds_its_samples_channel_major_and_the_timestamp_of_its_last_sample()
     {

@@ -12,6 +12,7 @@
 #include "bt/engine.h"
 #include "bt/frame.h"
 #include "bt/proto.h"
+#include "bt/ring.h"
 
 #ifndef BT_DEVICE_MAX_PAYLOAD
 #define BT_DEVICE_MAX_PAYLOAD 8192u
@@ -92,6 +93,7 @@ typedef struct bt_device {
     uint32_t weights_received; /* WEIGHTS_WRITE staging */
     bt_engine engine;
     bt_device_batch batch;
+    bt_ring ring; /* SPEC.md 3.14: reserved in the arena right after the plan's peak */
 
     _Alignas(16) uint8_t rx_buf[BT_FRAME_RX_BUFFER_SIZE(BT_DEVICE_MAX_PAYLOAD)];
     _Alignas(16) uint8_t reply_buf[BT_DEVICE_MAX_PAYLOAD]; /* also the last response, for duplicates */

@@ -10,7 +10,7 @@
 #include "bt/cobs.h"
 
 #define BT_PROTO_MAJOR 1u
-#define BT_PROTO_MINOR 0u
+#define BT_PROTO_MINOR 1u
 
 #define BT_FRAME_HEADER_SIZE 12u
 #define BT_FRAME_CRC_SIZE 4u

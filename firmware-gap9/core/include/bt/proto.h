@@ -20,6 +20,8 @@ enum bt_msg_type {
     BT_MSG_BATCH_BEGIN = 0x20,
     BT_MSG_SAMPLE = 0x21,
     BT_MSG_BATCH_END = 0x22,
+    BT_MSG_SAMPLES_APPEND = 0x24,
+    BT_MSG_PREDICT = 0x25,
     BT_MSG_WEIGHTS_READ = 0x30,
     BT_MSG_WEIGHTS_WRITE = 0x31,
     BT_MSG_WEIGHTS_COMMIT = 0x32,
@@ -33,6 +35,8 @@ enum bt_msg_type {
     BT_MSG_BATCH_READY = 0xA0,
     BT_MSG_SAMPLE_ACK = 0xA1,
     BT_MSG_BATCH_RESULT = 0xA2,
+    BT_MSG_RING_STATE = 0xA4,
+    BT_MSG_PREDICTION = 0xA5,
     BT_MSG_WEIGHTS_DATA = 0xB0,
     BT_MSG_WEIGHTS_ACK = 0xB1,
     BT_MSG_WEIGHTS_DONE = 0xB2,
@@ -105,6 +109,7 @@ typedef struct bt_model_plan_msg {
     uint32_t input_values;
     uint16_t classes, batch_resident;
     uint32_t model_crc;
+    uint32_t ring_bytes;
 } bt_model_plan_msg;
 
 typedef struct bt_sample_msg {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BioTrain.Stream.Daemon.Configuration;
-using BioTrain.Stream.Daemon.Hosting;
 using BioTrain.Stream.Daemon.Metrics;
 using BioTrain.Stream.Daemon.Sessions;
 using BioTrain.Stream.Device;
@@ -13,9 +12,8 @@ using BioTrain.Stream.Lsl.Discovery;
 using BioTrain.Stream.Lsl.Inlet;
 using BioTrain.Stream.Models;
 using BioTrain.Stream.Recording;
-using Microsoft.Extensions.DependencyInjection;
 
-namespace BioTrain.Stream.Daemon.Demo;
+namespace BioTrain.Stream.Scenarios.Demo;
 
 /// <summary>What <c>biotrain demo</c> runs.</summary>
 public sealed record DemoOptions
@@ -49,6 +47,18 @@ public sealed record DemoOptions
     /// pass of the test trials only).
     /// </summary>
     public int? Passes { get; init; }
+
+    /// <summary>
+    /// Trials replayed after calibration (null: the rest of the recording). The replay then ends at
+    /// the next cue, and the offline scores use the same trials.
+    /// </summary>
+    public int? TestTrials { get; init; }
+
+    /// <summary>
+    /// The short form CI runs (well under a minute): fewer pretraining passes, two calibration
+    /// trials per class, four test trials.
+    /// </summary>
+    public DemoOptions AsQuick() => this with { PretrainEpochs = 20, CalibrationTrialsPerClass = 2, CalibrationEpochs = 30, TestTrials = 4 };
 
     public IProgress<string>? Progress { get; init; }
 }
@@ -84,6 +94,8 @@ public sealed record DemoReport(
     uint DevicePeakBytes,
     ulong DeviceInstructions,
     double EstimatedEnergyMillijoules,
+    int LiveComparedWindows,
+    double LiveOfflineAgreement,
     double TotalSeconds);
 
 /// <summary>
@@ -94,7 +106,7 @@ public sealed record DemoReport(
 /// </summary>
 public static class DemoRunner
 {
-    private static readonly string[] Classes = ["left_hand", "right_hand", "feet", "rest"];
+    private static readonly string[] Classes = ScenarioSupport.MotorImageryClasses;
 
     public static async Task<DemoReport> RunAsync(DemoOptions options, CancellationToken cancellationToken)
     {
@@ -104,7 +116,6 @@ public static class DemoRunner
         try
         {
             var address = DeviceAddress.Parse(options.Device);
-            var (lsl, lslFile) = PrivateLslConfig(temp.FullName);
             var subject = $"sub-{options.Subject:00}";
             var session = SessionFor(options, address, subject);
             var newSubjectFile = Path.Combine(options.ReplayData, "eeg-mi", subject + ".xdf");
@@ -142,27 +153,22 @@ public static class DemoRunner
             // The new subject's trials: the first ones until every class has enough calibrate; the rest test.
             var (_, subjectEpochs) = await RecordingEpochs.FromXdfAsync(newSubjectFile, session, cancellationToken).ConfigureAwait(false);
             var crops = session.Pipeline.EpochOffsetsSeconds.Count;
-            var split = TrialSplit.After(subjectEpochs, crops, Classes.Length, options.CalibrationTrialsPerClass);
+            var split = TrialSplit.After(subjectEpochs, crops, Classes.Length, options.CalibrationTrialsPerClass).Keep(options.TestTrials, crops);
 
             // 2. The daemon, in this process, with one session for the new subject.
-            var daemonOptions = new DaemonOptions
-            {
-                StateDirectory = Path.Combine(temp.FullName, "state"),
-                MetricsListen = "127.0.0.1:0",
-                ControlListen = $"unix:{Path.Combine(temp.FullName, "control.sock")}",
-                LslConfigFile = lslFile,
-                Sessions = [session],
-            };
-            var app = DaemonHost.Build(daemonOptions, minimumLogLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
             DemoReport report;
-            await using (app.ConfigureAwait(false))
+            var daemon = await ScenarioDaemon.StartAsync(temp.FullName, session, cancellationToken).ConfigureAwait(false);
+            await using (daemon.ConfigureAwait(false))
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                var metrics = app.Services.GetRequiredService<DaemonMetrics>();
-                var running = (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!;
+                var (lsl, metrics, running) = (daemon.Lsl, daemon.Metrics, daemon.Session);
 
                 // 3. Replay the new subject live; watch predictions and cues as a consumer would.
                 var recording = await RecordingLoader.LoadAsync(newSubjectFile, null, cancellationToken).ConfigureAwait(false);
+                if (options.TestTrials is not null)
+                {
+                    recording = TrialSplit.UntilCue(recording, Classes, split.CalibrationTrials + split.TestTrials);
+                }
+
                 var passes = options.Passes ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 2 : 1);
                 await using var replayer = new Replayer(recording, new ReplayOptions
                 {
@@ -174,6 +180,9 @@ public static class DemoRunner
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var watching = watch.RunAsync(cancellationToken);
                 await watch.CuesOpen.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+                // The replay starts once any consumer is connected to each stream: the watch's cue inlet
+                // would do, and the daemon's would then miss the first cue. Wait for the session's inlets.
+                await ScenarioSupport.WaitUntilListeningAsync(running, cancellationToken).ConfigureAwait(false);
                 var replay = replayer.RunAsync(cancellationToken);
                 var calibratedAt = await FollowAsync(options, total, running, replay, cancellationToken).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false); // the last windows
@@ -182,29 +191,30 @@ public static class DemoRunner
                 var replayReport = await replay.ConfigureAwait(false);
                 var process = Process.GetCurrentProcess();
                 var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(replayReport.ElapsedSeconds, 1e-9) * 100;
-                // After calibration only: windows queued during training wait for the device by design.
-                var host = running.RecentLatencies.Where(l => l.Total < 0.5).Select(l => l.Total - l.Device).ToList();
+                var host = running.RecentPredictions.Select(l => l.Host).ToList();
                 var status = running.Status;
-                var stats = running.Device is { } d ? await d.GetStatsAsync(cancellationToken).ConfigureAwait(false) : null;
-                var calibrated = running.Device is { } dev ? (await dev.ReadWeightsAsync(cancellationToken).ConfigureAwait(false)).Bytes : default;
+                var stats = running.Device is { } d ? await d.RunAsync((r, c) => r.GetStatsAsync(c)).ConfigureAwait(false) : null;
+                var calibrated = running.Device is { } dev ? (await dev.RunAsync((r, c) => r.ReadWeightsAsync(c)).ConfigureAwait(false)).Bytes : default;
                 var online = watch.Score(calibratedAt, split.CalibrationTrials, split.CalibrationTrials + split.TestTrials, session.Pipeline.WindowSeconds, 0.5, 3.0);
                 var latencies = watch.Latencies();
+                var live = running.RecentPredictions.Where(p => p.PublishedAt > calibratedAt).ToList();
                 var counters = running.Counters;
                 var seconds = Math.Max(replayReport.ElapsedSeconds, 1e-9);
-                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
                 // 4. Unadapted and calibrated weights on the same windows of the test trials.
                 Report(options, total, $"scoring unadapted and calibrated weights on the {split.TestTrials} trials after calibration");
                 var before = await ScoreAsync(model, await File.ReadAllBytesAsync(pretrained, cancellationToken).ConfigureAwait(false), split.Test, cancellationToken).ConfigureAwait(false);
                 var after = calibrated.IsEmpty ? double.NaN : await ScoreAsync(model, calibrated, split.Test, cancellationToken).ConfigureAwait(false);
+                var agreement = calibrated.IsEmpty ? double.NaN : await AgreementAsync(model, calibrated, newSubjectFile, session, live, cancellationToken).ConfigureAwait(false);
                 report = new DemoReport(
                     options.Device, subject, windows.Count, pretrainSeconds, split.CalibrationTrials, split.TestTrials, before, after,
                     online.Count, online.Accuracy, 1.0 / Classes.Length, status.Predictions,
                     counters.SamplesIn / seconds, counters.Windows / seconds, metrics.TrainingRate.WithLabels(session.Name).Value,
-                    Percentile(latencies, 0.5) * 1e3, Percentile(latencies, 0.99) * 1e3,
-                    Percentile(host, 0.5) * 1e3, Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
+                    ScenarioSupport.Percentile(latencies, 0.5) * 1e3, ScenarioSupport.Percentile(latencies, 0.99) * 1e3,
+                    ScenarioSupport.Percentile(host, 0.5) * 1e3, ScenarioSupport.Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
                     stats?.PeakBytes ?? 0, stats?.Instructions ?? 0,
-                    metrics.DeviceEnergy.WithLabels(session.Name, "estimated").Value * 1e3,
+                    metrics.DeviceEnergy.WithLabels(session.Name, "estimated", "E1").Value * 1e3,
+                    live.Count, agreement,
                     total.Elapsed.TotalSeconds);
             }
 
@@ -220,6 +230,34 @@ public static class DemoRunner
             {
             }
         }
+    }
+
+    /// <summary>
+    /// Share of the windows predicted live after calibration that the calibrated weights, run offline
+    /// on the recording's own windows (cut by the session's pipeline, matched by the sample they end
+    /// with), give the same class for: 1 when the live path adds nothing and loses nothing.
+    /// </summary>
+    private static async Task<double> AgreementAsync(byte[] model, ReadOnlyMemory<byte> weights, string recording, SessionOptions session, List<PredictionRecord> live, CancellationToken ct)
+    {
+        var (_, windows) = await RecordingEpochs.InferenceWindowsFromXdfAsync(recording, session, ct).ConfigureAwait(false);
+        var byEnd = windows.ToDictionary(w => w.EndSample, w => w.Values);
+        var matched = live.Where(p => byEnd.ContainsKey(p.EndSample)).ToList();
+        if (matched.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
+        var device = new DeviceSession(connection.Client);
+        await device.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
+        await device.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
+        var offline = new List<Prediction>(matched.Count);
+        foreach (var chunk in matched.Chunk(64))
+        {
+            await device.RunBatchAsync(BatchMode.Predict, [.. chunk.Select(p => new LabelledSample(byEnd[p.EndSample], 0))], offline, ct).ConfigureAwait(false);
+        }
+
+        return matched.Zip(offline).Count(x => x.First.Predicted == x.Second.PredictedClass) / (double)matched.Count;
     }
 
     /// <summary>Accuracy of a model with the given weights on labelled windows (native virtual device).</summary>
@@ -243,29 +281,15 @@ public static class DemoRunner
         return (double)correct / samples.Count;
     }
 
-    private static SessionOptions SessionFor(DemoOptions options, DeviceAddress address, string subject) => new()
+    private static SessionOptions SessionFor(DemoOptions options, DeviceAddress address, string subject)
     {
-        Name = "demo",
-        Subject = subject,
-        Input = new InputOptions { Query = "name='SynthEEG-MI'" },
-        Markers = new MarkerOptions { Query = "name='SynthEEG-MI-Markers'", Classes = [.. Classes] },
-        Pipeline = new PipelineOptions
-        {
-            BandPassHz = [4, 40], NotchHz = 50, WindowSeconds = 1.5, StrideSeconds = 0.25,
-            EpochOffsetsSeconds = [0.5, 0.75, 1.0, 1.25, 1.5], Normalize = "running", NormalizeSeconds = 20,
-        },
-        Device = options.Device,
-        Model = new ModelOptions { Name = "mi-bminet" },
-        Calibration = new CalibrationOptions
-        {
-            TrialsPerClass = options.CalibrationTrialsPerClass,
-            Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30),
-            BatchSize = 8, Optimizer = "adam", LearningRate = 0.002, Scope = "full", Norm = "group",
-            HoldOutFraction = 0, // scored afterwards on the trials that follow calibration
-        },
-        Adaptation = new AdaptationOptions { Enabled = false },
-        Output = new OutputOptions { Name = "BioTrain-Demo", SourceId = "biotrain-demo" },
-    };
+        var session = ScenarioSupport.MotorImagerySession("demo", options.Device);
+        session.Subject = subject;
+        session.Calibration.TrialsPerClass = options.CalibrationTrialsPerClass;
+        session.Calibration.Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30);
+        session.Adaptation.Enabled = false; // scored afterwards on the trials that follow calibration
+        return session;
+    }
 
     /// <summary>Trains the session's model from its starting weights on the native device and saves the weights.</summary>
     private static async Task PretrainAsync(byte[] model, IReadOnlyList<LabelledSample> windows, int epochs, string weightsPath, CancellationToken ct)
@@ -319,26 +343,6 @@ public static class DemoRunner
         return calibratedAt;
     }
 
-    /// <summary>A machine-only LSL configuration on a port block of its own, written for the daemon too.</summary>
-    private static (LslConfig Config, string File) PrivateLslConfig(string directory)
-    {
-        var block = 40000 + (Random.Shared.Next(0, 300) * 64);
-        var file = Path.Combine(directory, "lsl_api.cfg");
-        File.WriteAllText(file, $"[ports]\nIPv6 = disable\nMulticastPort = {block}\nBasePort = {block + 1}\nPortRange = 48\n[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n");
-        return (LslConfig.LoadFile(file), file);
-    }
-
     private static void Report(DemoOptions options, Stopwatch total, string message) =>
         options.Progress?.Report($"[{total.Elapsed.TotalSeconds,5:0.0} s] {message}");
-
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        values.Sort();
-        return values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
-    }
 }

@@ -4,7 +4,7 @@ using BioTrain.Stream.Lsl.Config;
 using BioTrain.Stream.Lsl.Discovery;
 using BioTrain.Stream.Lsl.Inlet;
 
-namespace BioTrain.Stream.Daemon.Demo;
+namespace BioTrain.Stream.Scenarios.Demo;
 
 /// <summary>
 /// A consumer of the demo's streams, as a control app would be: the predicted-class markers and the
@@ -30,10 +30,15 @@ internal sealed class PredictionWatch : IDisposable
     public Task RunAsync(CancellationToken cancellationToken)
     {
         var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token).Token;
+        // Each watcher blocks in its pulls: a thread of its own, not one of the pool's few (a blocked
+        // pool thread delays every continuation of the daemon in this process, the inlet's included).
         return Task.WhenAll(
-            Task.Run(() => WatchAsync($"name='{_session.Output.Name}-Markers'", true, linked), CancellationToken.None),
-            Task.Run(() => WatchAsync(_session.Markers.Query, false, linked), CancellationToken.None));
+            Watch($"name='{_session.Output.Name}-Markers'", true, linked),
+            Watch(_session.Markers.Query, false, linked));
     }
+
+    private Task Watch(string query, bool predictions, CancellationToken ct) =>
+        Task.Factory.StartNew(() => WatchAsync(query, predictions, ct).GetAwaiter().GetResult(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     public void Stop() => _stop.Cancel();
 

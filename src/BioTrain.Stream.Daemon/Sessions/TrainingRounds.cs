@@ -1,0 +1,138 @@
+using BioTrain.Stream.Daemon.Configuration;
+using BioTrain.Stream.Daemon.Metrics;
+using BioTrain.Stream.Device;
+using BioTrain.Stream.Device.Scheduling;
+using Microsoft.Extensions.Logging;
+
+namespace BioTrain.Stream.Daemon.Sessions;
+
+/// <summary>
+/// Runs the rounds the <see cref="CalibrationController"/> asks for on the session's device, in the
+/// gaps between predictions (the device's owner schedules them request by request), persists the
+/// weights after each, and reports back to the controller.
+/// </summary>
+internal sealed partial class TrainingRounds
+{
+    private readonly SessionOptions _options;
+    private readonly SessionDevice _device;
+    private readonly CalibrationController _controller;
+    private readonly SessionMetrics _metrics;
+    private readonly DeviceWorkTally _work;
+    private readonly Func<CancellationToken, Task> _persist;
+    private readonly ILogger _logger;
+
+    public TrainingRounds(SessionOptions options, SessionDevice device, CalibrationController controller, SessionMetrics metrics, DeviceWorkTally work, Func<CancellationToken, Task> persist, ILogger logger)
+    {
+        _options = options;
+        _device = device;
+        _controller = controller;
+        _metrics = metrics;
+        _work = work;
+        _persist = persist;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var request in _controller.Requests.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                switch (request)
+                {
+                    case CalibrationRequest calibration:
+                        var outcome = await CalibrateAsync(calibration).ConfigureAwait(false);
+                        _controller.CalibrationDone(outcome);
+                        if (outcome is not null)
+                        {
+                            await _persist(ct).ConfigureAwait(false);
+                        }
+
+                        break;
+                    case AdaptationRequest adaptation:
+                        var trained = await AdaptAsync(adaptation).ConfigureAwait(false);
+                        _controller.AdaptationDone(adaptation, trained);
+                        if (trained)
+                        {
+                            await _persist(ct).ConfigureAwait(false);
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<CalibrationOutcome?> CalibrateAsync(CalibrationRequest request)
+    {
+        try
+        {
+            var before = await AccuracyAsync(request.HeldOut).ConfigureAwait(false);
+            if (_options.Calibration.Scope != TrainingScope.Frozen)
+            {
+                var round = await TrainAsync(request.Train, _options.Calibration.Epochs, seed: 17).ConfigureAwait(false);
+                LogTrained(round.Samples, round.Seconds, round.FinalLoss);
+            }
+
+            var after = await AccuracyAsync(request.HeldOut).ConfigureAwait(false);
+            if (after is { } a)
+            {
+                _metrics.CalibrationAccuracy.Set(a);
+            }
+
+            LogCalibrated(before, after, request.Train.Count, request.HeldOut.Count);
+            return new CalibrationOutcome(before, after);
+        }
+        catch (DeviceException e)
+        {
+            LogRoundFailed("calibration", e.Message);
+            return null;
+        }
+    }
+
+    private async Task<bool> AdaptAsync(AdaptationRequest request)
+    {
+        try
+        {
+            await TrainAsync([.. request.Fresh, .. request.Rehearsal], _options.Adaptation.Epochs, request.Round).ConfigureAwait(false);
+            return true;
+        }
+        catch (DeviceException e)
+        {
+            LogRoundFailed("adaptation", e.Message);
+            return false;
+        }
+    }
+
+    private async Task<TrainRound> TrainAsync(IReadOnlyList<Device.Client.LabelledSample> samples, int epochs, int seed)
+    {
+        var round = await _device.Enqueue(new TrainingJob(samples, epochs, _options.Calibration.BatchSize, seed, result =>
+        {
+            _metrics.Batch(result);
+            _metrics.TrainingSamples.Inc(result.Count);
+            _work.Trained(result);
+        }, wholeBatches: _options.Calibration.Norm == NormLayers.Batch)).ConfigureAwait(false);
+        _work.SampleTime(round);
+        if (round.Seconds > 0)
+        {
+            _metrics.TrainingRate.Set(round.Samples / round.Seconds);
+        }
+
+        return round;
+    }
+
+    private async Task<double?> AccuracyAsync(IReadOnlyList<Device.Client.LabelledSample> samples) =>
+        (await _device.Enqueue(new EvaluationJob(samples, _metrics.Batch)).ConfigureAwait(false)).Accuracy;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "trained {Samples} samples in {Seconds:0.0} s, last loss {Loss:0.000}")]
+    private partial void LogTrained(int samples, double seconds, double loss);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before} before, {After} after ({Train} training, {Held} held-out epochs)")]
+    private partial void LogCalibrated(double? before, double? after, int train, int held);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Round} round failed on the device: {Error}")]
+    private partial void LogRoundFailed(string round, string error);
+}
