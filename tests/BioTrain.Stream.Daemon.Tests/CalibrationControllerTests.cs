@@ -67,6 +67,14 @@ public class CalibrationControllerTests
         var s = c.Snapshot;
         Assert.Equal((SessionState.Running, true, 0.25, 0.75), (s.State, s.Calibrated, s.AccuracyBefore, s.Accuracy));
         Assert.Equal([SessionState.Calibrating, SessionState.Training, SessionState.Running], states);
+
+        // Adaptation rounds are scored on the same held-out trials, so their accuracy compares with calibration's.
+        for (var i = 0; i < 3; i++)
+        {
+            c.OnEpoch(Sample(i % 2, 10 + i), 10 + i);
+        }
+
+        Assert.Equal(round.HeldOut.Select(h => h.Values.Span[0]).Order(), Request<AdaptationRequest>(c).Check.Select(h => h.Values.Span[0]).Order());
     }
 
     [Fact]
@@ -132,6 +140,20 @@ public class CalibrationControllerTests
     }
 
     [Fact]
+    public void A_start_while_collecting_or_a_second_stop_raises_no_second_state_change()
+    {
+        var (c, states) = Make(Options(CalibrationStart.Api));
+        c.BeginUncalibrated();
+        c.Start();
+        c.Start(); // a start marker and an API call for the same calibration
+        c.OnMarker("calib-start");
+        Trial(c, 0, 1);
+        c.Stop();
+        c.Stop();
+        Assert.Equal([SessionState.Running, SessionState.Calibrating, SessionState.Training], states);
+    }
+
+    [Fact]
     public void A_failed_calibration_round_leaves_the_session_uncalibrated_and_running()
     {
         var (c, _) = Make(Options());
@@ -168,11 +190,12 @@ public class CalibrationControllerTests
         c.OnEpoch(Sample(0), 14);
         c.OnEpoch(Sample(1), 15);
         Assert.False(c.Requests.TryRead(out _));
-        c.AdaptationDone(first, AdaptationResult.Trained);
+        c.AdaptationDone(first, AdaptationResult.Trained, 0.45);
+        Assert.Equal(0.45, c.Snapshot.Accuracy); // scored on the check set after the round
         var second = Request<AdaptationRequest>(c); // at once: three were waiting
         Assert.Equal((3, 2, 5), (second.Fresh.Count, second.Rehearsal.Count, second.Round));
         c.AdaptationDone(second, AdaptationResult.Failed); // failed: rounds stay
-        Assert.Equal((SessionState.Running, 5), (c.State, c.Snapshot.AdaptationRounds));
+        Assert.Equal((SessionState.Running, 5, 0.45), (c.State, c.Snapshot.AdaptationRounds, c.Snapshot.Accuracy));
         Assert.Equal([SessionState.Running, SessionState.Adapting, SessionState.Running], states);
     }
 

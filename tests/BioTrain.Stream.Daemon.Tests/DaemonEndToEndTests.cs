@@ -101,6 +101,12 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("running", status.RootElement.GetProperty("sessions")[0].GetProperty("state").GetString());
         }
 
+        var (_, words, _) = await CliProcess.RunAsync("status", "--control", options.ControlListen);
+        Assert.Contains("qemu-s03 (subject ", words, StringComparison.Ordinal);
+        Assert.Contains("): running, device ", words, StringComparison.Ordinal);
+        Assert.DoesNotContain("False", words, StringComparison.Ordinal); // words, not C# booleans (issue 16)
+        Assert.DoesNotContain("True", words, StringComparison.Ordinal);
+
         // The input stream restarts (same source_id): predictions resume.
         await replay.DisposeAsync();
         await replaying.ContinueWith(_ => { });

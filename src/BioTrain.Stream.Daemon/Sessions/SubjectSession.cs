@@ -201,17 +201,16 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             await Task.WhenAny(tasks).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            End(SessionState.Stopped); // the loops may also end quietly on the stop, without throwing
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            _ended = SessionState.Stopped;
-            OnStateChanged(SessionState.Stopped);
+            End(SessionState.Stopped);
         }
         catch (Exception e) when (e is DeviceException or LslException or ModelFormatException or InvalidOperationException)
         {
             _lastError = e.Message;
-            _ended = SessionState.Failed;
-            OnStateChanged(SessionState.Failed);
+            End(SessionState.Failed);
             LogFailed(e.Message);
             throw;
         }
@@ -446,10 +445,20 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         _deviceProblem = null;
     }
 
+    /// <summary>The session's own end, logged once.</summary>
+    private void End(SessionState state)
+    {
+        if (_ended is null)
+        {
+            _ended = state;
+            OnStateChanged(state);
+        }
+    }
+
     private void OnStateChanged(SessionState state)
     {
         _metrics.State(state);
-        LogState(state);
+        LogState(new StateWords(state)); // words, not the enum's name: the journal is read by people
         StateChanged?.Invoke(state);
     }
 
@@ -457,8 +466,8 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{State}")]
-    private partial void LogState(SessionState state);
+    [LoggerMessage(Level = LogLevel.Information, Message = "state: {State}")]
+    private partial void LogState(StateWords state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "input {Stream} channel {Channel} sent {Kind}: replaced, and windows within {Settle} s of it are not used")]
     private partial void LogBadInput(string stream, string channel, string kind, double settle);

@@ -119,6 +119,7 @@ internal sealed partial class TrainingRounds
             if (accuracyAfter is { } after)
             {
                 _metrics.CalibrationAccuracy.Set(after);
+                LogAdapted(request.Round + 1, after, request.Fresh.Count);
             }
 
             return (AdaptationResult.Trained, accuracyAfter);
@@ -186,7 +187,7 @@ internal sealed partial class TrainingRounds
     [LoggerMessage(Level = LogLevel.Information, Message = "trained {Samples} samples in {Seconds:0.0} s, last loss {Loss:0.000}")]
     private partial void LogTrained(int samples, double seconds, double loss);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before} before, {After} after ({Train} training, {Held} held-out epochs)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before:P1} before, {After:P1} after ({Train} training, {Held} held-out epochs)")]
     private partial void LogCalibrated(double? before, double? after, int train, int held);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "adaptation round {Round} rolled back: check-set accuracy fell from {Before:P0} to {After:P0} ({Count} epochs); the weights from before it stay")]
@@ -197,6 +198,9 @@ internal sealed partial class TrainingRounds
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "adapted weights not saved: {Error}")]
     private partial void LogPersistFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "adaptation round {Round}: held-out accuracy {After:P1} after ({Fresh} new epochs)")]
+    private partial void LogAdapted(int round, double after, int fresh);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Round} round failed on the device: {Error}")]
     private partial void LogRoundFailed(string round, string error);
