@@ -25,8 +25,7 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
 
     private (string File, LslConfig Config) Lsl()
     {
-        var file = Path.Combine(_dir.FullName, "lsl_api.cfg");
-        File.WriteAllText(file, $"[ports]\nIPv6 = disable\nMulticastPort = {PortBlock}\nBasePort = {PortBlock + 1}\nPortRange = 48\n[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n");
+        var file = DaemonTestKit.WriteLslConfig(_dir.FullName, PortBlock);
         return (file, LslConfig.LoadFile(file));
     }
 
@@ -53,16 +52,6 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
             },
         ],
     };
-
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, string what, Func<object>? state = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}: {state?.Invoke()}");
-            await Task.Delay(200);
-        }
-    }
 
     /// <summary>sub-03 with NaN, +Inf and 1e30 written into stretches of its EEG after the calibration trials.</summary>
     private static async Task<ReplayRecording> PoisonedRecordingAsync()
@@ -98,7 +87,7 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
         var replaying = replay.RunAsync();
 
         // Through the poisoned stretches, adaptation rounds run and nothing non-finite reaches the model.
-        await Until(() => session.Status.Calibrated && session.Status.AdaptationRounds >= 3 && session.Counters.WindowsDroppedForBadInput > 0, TimeSpan.FromMinutes(4), "adaptation through bad input", () => session.Status);
+        await DaemonTestKit.Until(() => session.Status.Calibrated && session.Status.AdaptationRounds >= 3 && session.Counters.WindowsDroppedForBadInput > 0, TimeSpan.FromMinutes(4), "adaptation through bad input", () => session.Status);
         var weights = await session.Device!.RunAsync((d, c) => d.ReadWeightsAsync(c));
         Assert.Equal(-1, SubjectStore.FirstNonFinite(MemoryMarshal.Cast<byte, float>(weights.Bytes.Span)));
         Assert.True(session.Counters.EpochsDroppedForBadInput + session.Counters.WindowsDroppedForBadInput > 0);
@@ -109,12 +98,12 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
         var device = session.Device.Device.Connection!.VirtualDevice!;
         var before = session.Status.Predictions;
         Process.GetProcessById(device.ProcessId).Kill();
-        await Until(() => session.Device?.Device.Restores >= 1 && session.Status.Predictions > before + 10, TimeSpan.FromSeconds(60), "predictions after the device was killed", () => session.Status);
+        await DaemonTestKit.Until(() => session.Device?.Device.Restores >= 1 && session.Status.Predictions > before + 10, TimeSpan.FromSeconds(60), "predictions after the device was killed", () => session.Status);
         Assert.NotEqual(SessionState.Failed, session.Status.State);
         Assert.True(session.Status.DeviceUp);
 
         // What is saved is finite, and a restart restores it.
-        await Until(() => File.Exists(Path.Combine(options.StateDirectory, "subjects", "S03", "weights.btw")), TimeSpan.FromSeconds(30), "saved weights");
+        await DaemonTestKit.Until(() => File.Exists(Path.Combine(options.StateDirectory, "subjects", "S03", "weights.btw")), TimeSpan.FromSeconds(30), "saved weights");
         Assert.True(WeightsFile.TryDecode(await File.ReadAllBytesAsync(Path.Combine(options.StateDirectory, "subjects", "S03", "weights.btw")), out var saved, out var why), why);
         Assert.Equal(-1, SubjectStore.FirstNonFinite(MemoryMarshal.Cast<byte, float>(saved.Weights.Span)));
         output.WriteLine($"status {session.Status}; bad samples {session.Counters.WindowsDroppedForBadInput} windows, {session.Counters.EpochsDroppedForBadInput} epochs dropped");
@@ -137,7 +126,7 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
         await using var replay = new Replayer(recording, new ReplayOptions { Restamp = true, Loop = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60) });
         var replaying = replay.RunAsync();
 
-        await Until(() => session.Status.DeviceProblem?.Contains("cannot connect", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(60), "the device reported down", () => session.Status);
+        await DaemonTestKit.Until(() => session.Status.DeviceProblem?.Contains("cannot connect", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(60), "the device reported down", () => session.Status);
         await Task.Delay(3000);
         Assert.False(session.Status.DeviceUp);
         Assert.NotEqual(SessionState.Failed, session.Status.State);
@@ -147,7 +136,7 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
         using var board = Process.Start(new ProcessStartInfo(host, ["--unix", socket]) { RedirectStandardError = true })!;
         try
         {
-            await Until(() => session.Status.DeviceUp && session.Status.Calibrated, TimeSpan.FromMinutes(2), "calibration on the late device", () => session.Status);
+            await DaemonTestKit.Until(() => session.Status.DeviceUp && session.Status.Calibrated, TimeSpan.FromMinutes(2), "calibration on the late device", () => session.Status);
             Assert.Null(session.Status.DeviceProblem);
         }
         finally
