@@ -424,6 +424,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     private void OnDeviceUnreachable(DeviceException e)
     {
+        Beat(); // retrying (at most 10 s apart) is the loop alive: the systemd watchdog must not restart the daemon for an unplugged board
         _metrics.DeviceConnectFailures.Inc();
         _metrics.DeviceUp.Set(0);
         if (_deviceProblem is null)
@@ -436,6 +437,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     private void OnDeviceReached()
     {
+        Beat();
         _metrics.DeviceUp.Set(1);
         if (_deviceProblem is not null)
         {
