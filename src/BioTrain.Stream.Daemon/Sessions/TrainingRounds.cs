@@ -104,7 +104,8 @@ internal sealed partial class TrainingRounds
         WeightsSnapshot? before = null;
         try
         {
-            before = await _device.RunAsync((d, c) => d.ReadWeightsAsync(c)).ConfigureAwait(false);
+            // The device's owner keeps a checkpoint of the current weights (after every batch, write and read): no second read.
+            before = _device.Device.Checkpoint ?? await _device.RunAsync((d, c) => d.ReadWeightsAsync(c)).ConfigureAwait(false);
             var accuracyBefore = request.Check.Count > 0 ? await AccuracyAsync(request.Check).ConfigureAwait(false) : null;
             await TrainAsync([.. request.Fresh, .. request.Rehearsal], _options.Adaptation.Epochs, request.Round).ConfigureAwait(false);
             var accuracyAfter = request.Check.Count > 0 ? await AccuracyAsync(request.Check).ConfigureAwait(false) : null;
