@@ -284,6 +284,53 @@ public class LoopbackTests
         Assert.Equal([1f, 2f], sample);
     }
 
+    [Theory]
+    [InlineData(RecoveryIdentity.SourceIdAndHost, false)]
+    [InlineData(RecoveryIdentity.SourceId, true)]
+    public async Task A_stream_of_the_same_source_id_from_another_host_is_taken_only_without_host_pinning(RecoveryIdentity identity, bool takesImpostor)
+    {
+        var config = TestLsl.NewConfig();
+        var description = new StreamInfo("PinnedAmp", "EEG", 2, 100, ChannelFormat.Float32, "amp-serial-7");
+        var first = new StreamOutlet(description, config: config);
+        var info = await ResolveOne("name='PinnedAmp'", config);
+        await using var inlet = new StreamInlet(info, config: config) { Recovery = identity };
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        inlet.ConnectionLost += (_, _) => lost.TrySetResult();
+        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
+        first.Dispose();
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(TestLsl.Patience));
+
+        // Same name, type and source_id, announced from "another machine" (LSL has no authentication).
+        var elsewhere = description.Clone();
+        elsewhere.Hostname = "impostor-host";
+        using var impostor = new StreamOutlet(elsewhere, config: config);
+        var tookImpostor = await impostor.WaitForConsumersAsync(TimeSpan.FromSeconds(takesImpostor ? TestLsl.Patience : 2));
+        Assert.Equal(takesImpostor, tookImpostor);
+        if (takesImpostor)
+        {
+            return;
+        }
+
+        using var restarted = new StreamOutlet(description, config: config);
+        Assert.True(await restarted.WaitForConsumersAsync(TimeSpan.FromSeconds(TestLsl.Patience)));
+        Assert.Equal(restarted.Info.Uid, inlet.Info.Uid);
+        Assert.Equal(0, impostor.ConsumerCount);
+    }
+
+    [Fact]
+    public async Task Recovery_by_name_and_type_follows_a_replacement_with_another_source_id()
+    {
+        var config = TestLsl.NewConfig();
+        var first = new StreamOutlet(new StreamInfo("Swapped", "EEG", 2, 100, ChannelFormat.Float32, "amp-a"), config: config);
+        var info = await ResolveOne("name='Swapped'", config);
+        await using var inlet = new StreamInlet(info, config: config) { Recovery = RecoveryIdentity.NameAndType };
+        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
+        first.Dispose();
+        using var replacement = new StreamOutlet(new StreamInfo("Swapped", "EEG", 2, 100, ChannelFormat.Float32, "amp-b"), config: config);
+        Assert.True(await replacement.WaitForConsumersAsync(TimeSpan.FromSeconds(TestLsl.Patience)));
+        Assert.Equal("amp-b", inlet.Info.SourceId);
+    }
+
     [Fact]
     public async Task Without_recovery_a_pull_throws_lost_once_the_buffer_is_drained()
     {

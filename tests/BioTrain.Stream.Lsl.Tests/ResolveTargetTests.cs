@@ -43,5 +43,22 @@ public class ResolveTargetTests
         Assert.Equal("channel_count='32' and name='Amp' and type='EEG' and source_id='serial-9' and channel_format='int16'", StreamInlet.RecoveryQuery(info));
         var bare = new StreamInfo("Amp", string.Empty, 1, 0, ChannelFormat.String);
         Assert.Equal("channel_count='1' and name='Amp' and channel_format='string'", StreamInlet.RecoveryQuery(bare));
+        info.Hostname = "lab-pc";
+        Assert.Equal("channel_count='32' and name='Amp' and type='EEG' and source_id='serial-9' and hostname='lab-pc' and channel_format='int16'", StreamInlet.RecoveryQuery(info, RecoveryIdentity.SourceIdAndHost));
+        Assert.Equal("channel_count='32' and name='Amp' and type='EEG' and channel_format='int16'", StreamInlet.RecoveryQuery(info, RecoveryIdentity.NameAndType));
+    }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("x' or '1'='1")]
+    [InlineData("say \"hi\"")]
+    [InlineData("both ' and \" ' quotes")]
+    public void A_source_id_with_quotes_matches_itself_and_nothing_else(string sourceId)
+    {
+        var own = new StreamInfo("Amp", "EEG", 1, 100, ChannelFormat.Float32, sourceId);
+        var other = new StreamInfo("Amp", "EEG", 1, 100, ChannelFormat.Float32, "another-amp");
+        var query = StreamInlet.RecoveryQuery(own);
+        Assert.True(new QueryMatcher(StreamInfoXml.Write(own, true), 16, 4096).Matches(query), query);
+        Assert.False(new QueryMatcher(StreamInfoXml.Write(other, true), 16, 4096).Matches(query), query);
     }
 }

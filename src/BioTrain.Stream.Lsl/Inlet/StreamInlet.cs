@@ -19,7 +19,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     private readonly LslConfig _config;
     private readonly InletBuffer _buffer;
     private readonly int _maxChunkLength;
-    private readonly bool _recover;
+    private readonly bool _recoverRequested;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _sync = new();
     private readonly Lock _processLock = new();
@@ -37,7 +37,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     /// <param name="info">A resolved stream (from <see cref="StreamResolver"/>).</param>
     /// <param name="maxBufferLength">Seconds of data to buffer (×100 samples for irregular streams).</param>
     /// <param name="maxChunkLength">Preferred chunk size in samples; 0 lets the outlet decide.</param>
-    /// <param name="recover">Reconnect and re-resolve when the outlet goes away (needs a source_id).</param>
+    /// <param name="recover">Reconnect and re-resolve when the outlet goes away (which streams qualify: <see cref="Recovery"/>).</param>
     public StreamInlet(StreamInfo info, int maxBufferLength = 360, int maxChunkLength = 0, bool recover = true, ProcessingOptions processing = ProcessingOptions.None, LslConfig? config = null)
     {
         ArgumentNullException.ThrowIfNull(info);
@@ -51,7 +51,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
 
         _info = info.Clone();
         _maxChunkLength = maxChunkLength;
-        _recover = recover && info.SourceId.Length > 0;
+        _recoverRequested = recover;
         var samples = info.IsIrregular ? maxBufferLength * 100.0 : Math.Ceiling(maxBufferLength * info.NominalSrate);
         var budget = info.ChannelFormat == ChannelFormat.String ? 1 << 20 : _config.MaxBufferBytes / Math.Max(1, info.SampleBytes);
         _buffer = new InletBuffer(info.ChannelCount, info.ChannelFormat, (int)Math.Clamp(Math.Min(samples, budget), 1, 1 << 30));
@@ -77,6 +77,11 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     }
 
     public bool IsConnected { get; private set; }
+
+    /// <summary>Which streams a lost connection may recover to (liblsl's rule by default).</summary>
+    public RecoveryIdentity Recovery { get; init; }
+
+    private bool CanRecover => _recoverRequested && (Recovery != RecoveryIdentity.SourceId || Info.SourceId.Length > 0);
 
     /// <summary>How many times the connection was lost.</summary>
     public long LostCount => Interlocked.Read(ref _lostCount);
@@ -444,9 +449,9 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
                 Raise(ConnectionLost, new InletConnectionEventArgs(error?.Message ?? "connection lost", error));
             }
 
-            if (!_recover || error is LslProtocolException { Reason: LslProtocolError.ChannelCountOutOfRange })
+            if (!CanRecover || error is LslProtocolException { Reason: LslProtocolError.ChannelCountOutOfRange })
             {
-                var lost = new LslLostException("the stream was lost and recovery is off (recover=false or empty source_id): " + error?.Message, error!);
+                var lost = new LslLostException("the stream was lost and recovery is off (recover=false, or an empty source_id with RecoveryIdentity.SourceId): " + error?.Message, error!);
                 _buffer.Fail(lost);
                 lock (_sync)
                 {
@@ -507,7 +512,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     private async Task TryRecoverAsync(int round, double sameUidHoldOff, CancellationToken ct)
     {
         var current = Info;
-        var query = RecoveryQuery(current);
+        var query = RecoveryQuery(current, Recovery);
         var interval = Math.Max(0.02, round < 2 ? _config.RecoveryWaveInterval : _config.MulticastMinRtt);
         var found = await StreamResolver.ResolveForRecoveryAsync(query, current.Uid, interval, sameUidHoldOff, RecoverySettleSeconds, 5.0, _config, ct).ConfigureAwait(false);
         var same = found.FirstOrDefault(f => f.Uid == current.Uid);
@@ -526,12 +531,12 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
             return;
         }
 
-        if (others.Count != 1)
+        if (others.Count == 0 || (others.Count > 1 && Recovery != RecoveryIdentity.NameAndType))
         {
             return;
         }
 
-        var next = others[0];
+        var next = others.MaxBy(o => o.CreatedAt)!;
         lock (_sync)
         {
             _info = next;
@@ -541,22 +546,27 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         Interlocked.Exchange(ref _clockReset, 1);
     }
 
-    internal static string RecoveryQuery(StreamInfo info)
+    internal static string RecoveryQuery(StreamInfo info, RecoveryIdentity identity = RecoveryIdentity.SourceId)
     {
         var parts = new List<string> { $"channel_count='{info.ChannelCount}'" };
-        if (info.Name.Length > 0)
+        void Add(string field, string value)
         {
-            parts.Add($"name='{info.Name}'");
+            if (value.Length > 0)
+            {
+                parts.Add($"{field}={QueryLiteral.Quote(value)}");
+            }
         }
 
-        if (info.Type.Length > 0)
+        Add("name", info.Name);
+        Add("type", info.Type);
+        if (identity != RecoveryIdentity.NameAndType)
         {
-            parts.Add($"type='{info.Type}'");
+            Add("source_id", info.SourceId);
         }
 
-        if (info.SourceId.Length > 0)
+        if (identity == RecoveryIdentity.SourceIdAndHost)
         {
-            parts.Add($"source_id='{info.SourceId}'");
+            Add("hostname", info.Hostname);
         }
 
         parts.Add($"channel_format='{info.ChannelFormat.ToLslName()}'");
