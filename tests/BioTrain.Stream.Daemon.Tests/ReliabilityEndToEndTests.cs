@@ -114,6 +114,62 @@ public sealed class ReliabilityEndToEndTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public async Task A_second_stream_that_matches_the_query_is_reported_and_never_followed()
+    {
+        var (lslFile, lsl) = Lsl();
+        var options = Options(lslFile, "emu:native");
+        options.Sessions[0].Input.SourceCheckSeconds = 0.5;
+        var recording = await RecordingLoader.LoadAsync(Path.Combine(RepoPaths.Root, "replay-data", "eeg-mi", "sub-03.xdf"));
+        var app = DaemonHost.Build(options);
+        await app.StartAsync();
+        var session = (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find("s03")!;
+        var amplifier = new Replayer(recording, new ReplayOptions { Restamp = true, Loop = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60) });
+        var amplifying = amplifier.RunAsync();
+        var real = amplifier.PublishedStreams.First(s => s.Name == "SynthEEG-MI");
+        await DaemonTestKit.Until(() => session.Status.Predictions > 10, TimeSpan.FromSeconds(60), "predictions from the amplifier", () => session.Status);
+        var bound = session.Status.InputStream;
+        Assert.Contains(real.SourceId, bound, StringComparison.Ordinal);
+
+        // The same name, type and even source_id, announced from another host (anyone on the network can).
+        var forged = BioTrain.Stream.Lsl.Info.StreamInfo.FromXml(new BioTrain.Stream.Lsl.Info.StreamInfo(real.Name, real.Type, real.ChannelCount, real.NominalSrate, real.ChannelFormat, real.SourceId).ToShortInfoXml()
+            .Replace($"<hostname>{real.Hostname}</hostname>", "<hostname>impostor-host</hostname>", StringComparison.Ordinal));
+        Assert.Equal("impostor-host", forged.Hostname);
+        using var impostor = new BioTrain.Stream.Lsl.Outlet.StreamOutlet(forged, config: lsl);
+        using var feeding = new CancellationTokenSource();
+        var feed = Task.Run(async () =>
+        {
+            var zeros = new float[real.ChannelCount * 25];
+            while (!feeding.IsCancellationRequested)
+            {
+                impostor.PushChunk<float>(zeros);
+                await Task.Delay(100);
+            }
+        });
+        await DaemonTestKit.Until(() => session.Status.InputConflicts == 1 && session.Status.InputConflict?.Contains("impostor-host", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30), "the conflict reported", () => session.Status);
+        Assert.Contains(Control.StatusText.Lines(session.Status), l => l.Contains("other input", StringComparison.Ordinal) && l.Contains("impostor-host", StringComparison.Ordinal));
+
+        // The amplifier goes away and comes back: the session waits for it and does not take the impostor.
+        await amplifier.DisposeAsync();
+        await amplifying.ContinueWith(_ => { });
+        await Task.Delay(3000);
+        Assert.Equal(0, impostor.ConsumerCount);
+        await using var restarted = new Replayer(recording, new ReplayOptions { Restamp = true, Loop = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60) });
+        var replaying = restarted.RunAsync();
+        var before = session.Status.Predictions;
+        await DaemonTestKit.Until(() => session.Status.Predictions > before + 10, TimeSpan.FromSeconds(60), "predictions from the restarted amplifier", () => session.Status);
+        Assert.Equal(bound, session.Status.InputStream);
+        Assert.Equal(0, impostor.ConsumerCount);
+        Assert.Equal(1, session.Status.InputConflicts); // one impostor, reported once
+
+        await feeding.CancelAsync();
+        await feed;
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await restarted.DisposeAsync();
+        await replaying.ContinueWith(_ => { });
+    }
+
+    [Fact]
     public async Task A_device_that_is_not_there_at_start_is_retried_until_it_comes()
     {
         var (lslFile, lsl) = Lsl();

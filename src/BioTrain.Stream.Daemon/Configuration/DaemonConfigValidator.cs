@@ -98,6 +98,11 @@ public static partial class DaemonConfigValidator
             error($"{at}.input.badInputSettleSeconds", "must be in [0, 60] seconds");
         }
 
+        if (!(s.Input.SourceCheckSeconds >= 0.5 && s.Input.SourceCheckSeconds <= 3600))
+        {
+            error($"{at}.input.sourceCheckSeconds", "must be in [0.5, 3600] seconds");
+        }
+
         if (s.Markers.Classes.Count < 2)
         {
             error($"{at}.markers.classes", "at least two class names are needed");

@@ -54,6 +54,9 @@ public sealed class InputOptions
     /// reported). LSL has no authentication: anyone on the network can publish a matching stream.
     /// </summary>
     public bool FollowNewSources { get; set; }
+
+    /// <summary>Seconds between looks for other streams that match the query (each look waits 1 s for answers).</summary>
+    public double SourceCheckSeconds { get; set; } = 5.0;
 }
 
 /// <summary>The marker stream and what its strings mean.</summary>

@@ -14,6 +14,11 @@ public static class StatusText
         yield return $"{s.Name} (subject {s.Subject}): {s.State.Words()}, device {s.Device}";
         yield return $"  device       {(s.DeviceUp ? "connected" : $"not connected ({s.DeviceProblem ?? "not opened yet"}); retrying")}";
         yield return $"  input        {s.InputStream ?? "not found yet"}";
+        if (s.InputConflicts > 0)
+        {
+            var now = s.InputConflict is { } other ? $"now {other}" : "none now";
+            yield return string.Create(CultureInfo.InvariantCulture, $"  other input  {s.InputConflicts} other stream(s) matched the query ({now}); pin source_id and hostname in input.query");
+        }
         var trials = s.CalibrationTrialsPerClass.Count == 0
             ? "none yet"
             : string.Join(", ", s.CalibrationTrialsPerClass.Select(p => string.Create(inv, $"{p.Key} {p.Value}")));

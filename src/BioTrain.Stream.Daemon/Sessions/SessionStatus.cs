@@ -19,7 +19,9 @@ public sealed record SessionStatus(
     PipelineFigures Pipeline,
     string? LastError,
     bool DeviceUp = false,
-    string? DeviceProblem = null);
+    string? DeviceProblem = null,
+    long InputConflicts = 0,
+    string? InputConflict = null);
 
 /// <summary>The pipeline's counts, for status and debugging.</summary>
 public sealed record PipelineFigures(long Samples, long Gaps, long MissingSamples, long Windows, long Markers, long MarkersIgnored, long MarkersLost, long Epochs);

@@ -54,6 +54,8 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private uint _architecture;
     private volatile string? _deviceProblem = "not connected yet";
     private long _lastBadInputLog;
+    private long _sourceConflicts;
+    private InputSourceWatch? _sourceWatch;
 
     public SubjectSession(SessionOptions options, DaemonMetrics metrics, SubjectStore store, LslConfig lsl, ILogger logger, VirtualDeviceOptions? virtualDevice = null)
     {
@@ -112,7 +114,9 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 new PipelineFigures(Counters.SamplesIn, Counters.Gaps, Counters.MissingSamples, Counters.Windows, Counters.Markers, Counters.MarkersIgnored, Counters.MarkersLost, Counters.Epochs),
                 _lastError,
                 _deviceProblem is null,
-                _deviceProblem);
+                _deviceProblem,
+                Interlocked.Read(ref _sourceConflicts),
+                _sourceWatch?.Present);
         }
     }
 
@@ -140,14 +144,22 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         {
             var dataInfo = await ResolveAsync(_options.Input.Query, ct).ConfigureAwait(false);
             var markerInfo = await ResolveAsync(_options.Markers.Query, ct).ConfigureAwait(false);
-            await using var data = new StreamInlet(dataInfo, processing: ProcessingOptions.ClockSync | ProcessingOptions.Dejitter, config: _lsl);
+            // Bound to the source found first: recovery takes only the same source_id on the same host unless configured.
+            await using var data = new StreamInlet(dataInfo, processing: ProcessingOptions.ClockSync | ProcessingOptions.Dejitter, config: _lsl)
+            {
+                Recovery = _options.Input.FollowNewSources ? RecoveryIdentity.NameAndType : RecoveryIdentity.SourceIdAndHost,
+            };
             await using var markers = new StreamInlet(markerInfo, processing: ProcessingOptions.ClockSync, config: _lsl);
             await data.OpenStreamAsync(10, ct).ConfigureAwait(false);
             await markers.OpenStreamAsync(10, ct).ConfigureAwait(false);
             var full = await data.GetFullInfoAsync(10, ct).ConfigureAwait(false);
-            _inputStream = $"{full.Name} ({full.SourceId})";
+            var sources = new InputSourceWatch(_options.Input.Query, _lsl, TimeSpan.FromSeconds(_options.Input.SourceCheckSeconds));
+            Bind(sources, full);
+            sources.Conflict += OnSourceConflict;
+            _sourceWatch = sources;
             var stream = _metrics.ForStream(full.Name);
             Watch(data, stream);
+            data.ConnectionRecovered += (_, _) => Bind(sources, data.Info);
 
             var plan = SessionPlan.From(_options, full);
             _model = SessionModel.Blob(_options, plan);
@@ -197,7 +209,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             }
 
             var rounds = new TrainingRounds(_options, device, _controller, _metrics, Work, PersistAsync, _logger);
-            var tasks = new[] { owner, signal.RunAsync(ct), cues.RunAsync(ct), rounds.RunAsync(ct), MetricsLoopAsync(data, signal, stream, quality, channelNames, ct) };
+            var tasks = new[] { owner, signal.RunAsync(ct), cues.RunAsync(ct), rounds.RunAsync(ct), MetricsLoopAsync(data, signal, stream, quality, channelNames, ct), sources.RunAsync(ct) };
             await Task.WhenAny(tasks).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -225,6 +237,31 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             _device = null;
             _metrics.DeviceUp.Set(0);
         }
+    }
+
+    /// <summary>The source read from now: at the start, and after a recovery (which may be another source only with followNewSources).</summary>
+    private void Bind(InputSourceWatch sources, StreamInfo info)
+    {
+        var described = InputSourceWatch.Describe(info);
+        if (described == _inputStream)
+        {
+            return;
+        }
+
+        _inputStream = described;
+        sources.Bind(info);
+        LogBound(described);
+        if (info.SourceId.Length == 0)
+        {
+            LogNoSourceId(info.Name);
+        }
+    }
+
+    private void OnSourceConflict(StreamInfo other)
+    {
+        Interlocked.Increment(ref _sourceConflicts);
+        _metrics.SourceConflicts.Inc();
+        LogSourceConflict(InputSourceWatch.Describe(other), _options.Input.Query, _inputStream ?? "?", _options.Input.FollowNewSources ? "followed only if the bound source goes away" : "not followed");
     }
 
     private async Task<StreamInfo> ResolveAsync(string query, CancellationToken ct)
@@ -479,6 +516,15 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "device {Device} connected")]
     private partial void LogDeviceUp(string device);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "input bound to {Source}")]
+    private partial void LogBound(string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "input {Name} has no source_id: recovery goes by name, type and host; give the amplifier a source_id, or pin hostname in input.query")]
+    private partial void LogNoSourceId(string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "another stream matches {Query}: {Other}, while the session reads {Bound}; {Action}. Pin source_id and hostname in input.query")]
+    private partial void LogSourceConflict(string other, string query, string bound, string action);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} streams match {Query}; using the newest")]
     private partial void LogAmbiguous(string query, int count);
