@@ -47,9 +47,8 @@ internal sealed class InferenceFeed : IObserver<SignalChunk>
                 continue;
             }
 
-            if (_quality.Spoils(timestamps[i] - _windowSeconds, timestamps[i]))
+            if (!SessionPipeline.Clean(_quality, _counters, timestamps[i] - _windowSeconds, timestamps[i], epoch: false))
             {
-                _counters.AddWindowDroppedForBadInput();
                 _metrics.DroppedForBadInput.Inc();
             }
             else

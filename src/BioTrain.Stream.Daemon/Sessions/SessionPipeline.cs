@@ -78,10 +78,16 @@ public static class SessionPipeline
     /// <summary>Whether a window overlaps no bad input; counts it as dropped when it does.</summary>
     public static bool Clean(InputQuality quality, PipelineCounters counters, SignalWindow window, bool epoch)
     {
+        ArgumentNullException.ThrowIfNull(window);
+        return Clean(quality, counters, window.FirstTimestamp, window.Timestamp, epoch);
+    }
+
+    /// <summary>Whether the span from <paramref name="first"/> to <paramref name="last"/> overlaps no bad input; counts it as dropped when it does.</summary>
+    public static bool Clean(InputQuality quality, PipelineCounters counters, double first, double last, bool epoch)
+    {
         ArgumentNullException.ThrowIfNull(quality);
         ArgumentNullException.ThrowIfNull(counters);
-        ArgumentNullException.ThrowIfNull(window);
-        if (!quality.Spoils(window.FirstTimestamp, window.Timestamp))
+        if (!quality.Spoils(first, last))
         {
             return true;
         }
