@@ -19,7 +19,7 @@ public sealed class CommandTests : IDisposable
     [InlineData("TERM")]
     public async Task Record_command_stopped_by_a_signal_leaves_a_complete_file(string signal)
     {
-        var ct = TestLsl.Timeout();
+        var ct = TestLsl.ProcessTimeout();
         var config = TestLsl.NewConfig();
         var path = Path.Combine(_directory, $"sig{signal}.xdf");
         await using var eeg = new RampSource(config, "RecCliEeg", "EEG", 100);
@@ -66,7 +66,7 @@ public sealed class CommandTests : IDisposable
     [Fact]
     public async Task Replay_command_at_max_speed_prints_a_complete_json_report()
     {
-        var ct = TestLsl.Timeout();
+        var ct = TestLsl.ProcessTimeout();
         var recording = await RecordingLoader.LoadAsync(Shipped("eeg-mi/sub-01.xdf"), cancellationToken: ct);
         using var process = StartCli(TestLsl.NewConfig(), "replay", recording.Source, "--max-speed", "--json");
         using var guard = new KillOnDispose(process);
@@ -85,7 +85,7 @@ public sealed class CommandTests : IDisposable
     [Fact]
     public async Task Replay_command_refuses_speed_together_with_max_speed()
     {
-        var ct = TestLsl.Timeout();
+        var ct = TestLsl.ProcessTimeout();
         using var process = StartCli(TestLsl.NewConfig(), "replay", Shipped("eeg-mi/sub-01.xdf"), "--max-speed", "--speed", "2");
         using var guard = new KillOnDispose(process);
         var stderr = process.StandardError.ReadToEndAsync(ct);

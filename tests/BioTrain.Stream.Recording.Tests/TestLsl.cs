@@ -53,4 +53,7 @@ internal static class TestLsl
         """;
 
     public static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(Patience)).Token;
+
+    /// <summary>Hang guard for a test that starts the CLI as a process: a cold .NET start on a loaded 2-core machine can take tens of seconds.</summary>
+    public static CancellationToken ProcessTimeout() => new CancellationTokenSource(TimeSpan.FromSeconds(4 * Patience)).Token;
 }
