@@ -18,7 +18,7 @@ public static class CliApp
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DataCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
-        root.Subcommands.Add(new Command("bench", "Measure performance.") { FormatsBenchCommand.Create(), LslBenchCommand.Create(), DeviceBenchCommand.Create(), PipelineBenchCommand.Create(), RealtimeBenchCommand.Create() });
+        root.Subcommands.Add(new Command("bench", "Measure performance.") { FormatsBenchCommand.Create(), LslBenchCommand.Create(), DeviceBenchCommand.Create(), PipelineBenchCommand.Create(), RealtimeBenchCommand.Create(), SoakBenchCommand.Create() });
         root.Subcommands.Add(LslCommands.CreateStreams());
         root.Subcommands.Add(LslCommands.CreateLsl());
         root.Subcommands.Add(ReplayCommand.Create());

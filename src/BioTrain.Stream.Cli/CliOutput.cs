@@ -39,6 +39,11 @@ internal static class CliOutput
             await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (Scenarios.Soak.SoakException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
         catch (Daemon.Pretraining.PretrainException e)
         {
             await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using BioTrain.Stream.Daemon.Configuration;
 using BioTrain.Stream.Daemon.Control;
@@ -58,7 +57,7 @@ internal static class DaemonCommands
         command.SetAction((parse, ct) => CliOutput.RunAsync(
             async () =>
             {
-                using var http = Client(parse.GetValue(control)!);
+                using var http = ControlClient.Create(parse.GetValue(control)!);
                 var text = await http.GetStringAsync(new Uri("/status", UriKind.Relative), ct).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
@@ -89,7 +88,7 @@ internal static class DaemonCommands
         command.SetAction((parse, ct) => CliOutput.RunAsync(
             async () =>
             {
-                using var http = Client(parse.GetValue(control)!);
+                using var http = ControlClient.Create(parse.GetValue(control)!);
                 var name = Uri.EscapeDataString(parse.GetValue(session)!);
                 var path = parse.GetValue(action) switch
                 {
@@ -113,33 +112,4 @@ internal static class DaemonCommands
         Description = "Daemon control endpoint: unix:PATH or 127.0.0.1:PORT",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BIOTRAIN_CONTROL") ?? DefaultControl,
     };
-
-    /// <summary>An HTTP client to the control endpoint, over its Unix socket when it is one.</summary>
-    internal static HttpClient Client(string control)
-    {
-        var endpoint = ListenEndpoint.Parse(control);
-        if (!endpoint.IsUnix)
-        {
-            return new HttpClient { BaseAddress = new Uri($"http://{endpoint.Address}:{endpoint.Port}") };
-        }
-
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.UnixPath!), ct).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return new HttpClient(handler, disposeHandler: true) { BaseAddress = new Uri("http://biotrain") };
-    }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using BioTrain.Stream.Lsl;
 using BioTrain.Stream.Lsl.Config;
@@ -50,21 +49,15 @@ internal static class LslProcessBench
 
     private static Process StartPeer(PeerArguments peer)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal))
-        {
-            // Run from the build (dotnet biotrain.dll): the peer is the same dll. A single-file build is its own program.
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetEntryAssembly()!.GetName().Name}.dll"));
-        }
-
-        foreach (var arg in new[]
-        {
+        var self = SelfCommand.Prefix();
+        var info = new ProcessStartInfo(self[0]) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in self.Skip(1).Concat(
+        [
             "bench", "lsl", "--role", peer.Role, "--channels", peer.Channels.ToString(CultureInfo.InvariantCulture),
             "--rate", peer.Rate.ToString("R", CultureInfo.InvariantCulture), "--warmup-rate", peer.WarmupRate.ToString("R", CultureInfo.InvariantCulture), "--start", peer.Start.ToString("R", CultureInfo.InvariantCulture),
             "--seconds", peer.Seconds.ToString("R", CultureInfo.InvariantCulture), "--source-id", peer.SourceId,
             "--port", peer.Port.ToString(CultureInfo.InvariantCulture),
-        })
+        ]))
         {
             info.ArgumentList.Add(arg);
         }

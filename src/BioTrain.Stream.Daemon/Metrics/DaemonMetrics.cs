@@ -49,6 +49,16 @@ public sealed class DaemonMetrics
         PersistFailures = f.CreateCounter("biotrain_persist_failures_total", "Saves of adapted weights refused (non-finite weights) or failed (state directory read-only or full); the previous version stays.", "session");
         Rollbacks = f.CreateCounter("biotrain_rollbacks_total", "Adaptation rounds undone because held-out accuracy collapsed; the previous weights were restored.", "session");
         LinkBytes = f.CreateCounter("biotrain_device_link_bytes_total", "Frame bytes on the device link (header and payload), by direction.", "session", "direction");
+
+        // The runtime's own memory, so a leak shows on /metrics (and to `biotrain bench soak`, which
+        // watches a daemon in another process): read at each scrape, they cost nothing in between.
+        var heap = f.CreateGauge("dotnet_gc_heap_size_bytes", "Managed heap size after the last garbage collection (GCMemoryInfo.HeapSizeBytes) of the daemon process.");
+        var allocated = f.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the daemon process started (GC.GetTotalAllocatedBytes).");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            heap.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
+            allocated.IncTo(GC.GetTotalAllocatedBytes());
+        });
     }
 
     public CollectorRegistry Registry { get; }

@@ -80,7 +80,7 @@ public static class RealtimeBenchmark
         {
             var address = DeviceAddress.Parse(options.Device);
             var qemu = address.Kind == DeviceAddressKind.EmulatorQemu;
-            var session = Session(options.Device, qemu);
+            var session = Session("realtime", options.Device, qemu);
             var daemon = await ScenarioDaemon.StartAsync(temp.FullName, session, cancellationToken).ConfigureAwait(false);
             await using (daemon.ConfigureAwait(false))
             {
@@ -126,9 +126,10 @@ public static class RealtimeBenchmark
         }
     }
 
-    private static SessionOptions Session(string device, bool qemu)
+    /// <summary>The closed loop's session (the soak runs it too): calibration after one trial per class, then a round after every trial.</summary>
+    internal static SessionOptions Session(string name, string device, bool qemu)
     {
-        var session = ScenarioSupport.MotorImagerySession("realtime", device);
+        var session = ScenarioSupport.MotorImagerySession(name, device);
         session.Calibration.TrialsPerClass = 1;
         session.Calibration.Epochs = qemu ? 2 : 10;
         // Every trial (5 crops) starts a round: the device is adapting much of the time.
