@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using BioTrain.Stream.Daemon.Configuration;
 using BioTrain.Stream.Daemon.Control;
+using BioTrain.Stream.Daemon.Live;
 using BioTrain.Stream.Daemon.Metrics;
 using BioTrain.Stream.Daemon.Persistence;
 using BioTrain.Stream.Daemon.Sessions;
@@ -66,36 +67,86 @@ public static class DaemonHost
         }
 
         builder.Services.AddSingleton<SessionManager>();
+        builder.Services.AddSingleton(sp => new StatusFeed(sp.GetRequiredService<SessionManager>().All));
+        builder.Services.AddSingleton<StatusLimits>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionManager>());
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>(); // UseSystemd adds it only under systemd
         builder.Services.AddHostedService<SystemdWatchdog>();
 
         var metricsEndpoint = ListenEndpoint.Parse(options.MetricsListen);
         var controlEndpoint = ListenEndpoint.Parse(options.ControlListen);
+        var statusEndpoint = options.StatusListen is { } status ? ListenEndpoint.Parse(status) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listen(kestrel, metricsEndpoint, control: controlEndpoint == metricsEndpoint);
+            var limits = kestrel.ApplicationServices.GetRequiredService<StatusLimits>();
+            Listen(kestrel, metricsEndpoint, control: controlEndpoint == metricsEndpoint, statusEndpoint == metricsEndpoint ? limits : null);
             if (controlEndpoint != metricsEndpoint)
             {
-                Listen(kestrel, controlEndpoint, control: true);
+                Listen(kestrel, controlEndpoint, control: true, null);
+            }
+
+            if (statusEndpoint is not null && statusEndpoint != metricsEndpoint)
+            {
+                Listen(kestrel, statusEndpoint, control: false, limits);
             }
         });
 
         var app = builder.Build();
         ControlApi.Map(app, app.Services.GetRequiredService<SessionManager>(), app.Services.GetRequiredService<DaemonMetrics>(), IsControlConnection);
+        StatusPage.Map(app, app.Services.GetRequiredService<StatusFeed>(), app.Services.GetRequiredService<StatusLimits>(), IsStatusConnection, app.Lifetime.ApplicationStopping);
         return app;
     }
 
+    /// <summary>The status page's address once the daemon has started (null when <c>statusListen</c> is off); port 0 resolved.</summary>
+    public static Uri? StatusPageAddress(WebApplication app, DaemonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.StatusListen is not { } status || ListenEndpoint.Parse(status) is not { IsUnix: false } endpoint)
+        {
+            return null;
+        }
+
+        var port = endpoint.Port;
+        if (port == 0)
+        {
+            // Kestrel lists what it bound; take the entry on the status address that is not another listener's port.
+            var others = new[] { options.MetricsListen, options.ControlListen }.Select(e => ListenEndpoint.TryParse(e, out var x, out _) ? x : null).ToList();
+            var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+            port = bound.Select(a => new Uri(a)).Where(u => IPAddress.TryParse(u.Host.Trim('[', ']'), out var ip) && ip.Equals(endpoint.Address))
+                .Select(u => u.Port).LastOrDefault(p => others.All(o => o is null || o.Port != p || !Equals(o.Address, endpoint.Address)));
+        }
+
+        var host = endpoint.Address!.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
+        return new Uri($"http://{host}:{port}/");
+    }
+
     private const string ControlConnection = "biotrain.control";
+    private const string StatusConnection = "biotrain.status";
+
+    /// <summary>Whether the request came in on the status page's listener.</summary>
+    private static bool IsStatusConnection(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(StatusConnection) == true;
 
     /// <summary>Whether the request came in on the control listener (tagged when its connection was accepted).</summary>
     private static bool IsControlConnection(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ControlConnection) == true;
 
-    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control)
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control, StatusLimits? status)
     {
         void Tag(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions options)
         {
+            if (status is not null)
+            {
+                options.Use(status.CapConnections);
+                options.Use(next => connection =>
+                {
+                    connection.Items[StatusConnection] = true;
+                    return next(connection);
+                });
+            }
+
             if (control)
             {
                 options.Use(next => connection =>

@@ -17,6 +17,9 @@ public sealed record AdaptationRequest(IReadOnlyList<LabelledSample> Fresh, IRea
 /// <summary>What a finished calibration round measured (null accuracies: nothing held out).</summary>
 public sealed record CalibrationOutcome(double? AccuracyBefore, double? AccuracyAfter);
 
+/// <summary>A finished round for the status page's history: held-out accuracy before and after (null: nothing held out).</summary>
+public sealed record RoundRecord(string Kind, DateTimeOffset At, double? Before, double? After);
+
 /// <summary>What the controller shows of itself.</summary>
 public sealed record CalibrationSnapshot(
     SessionState State,
@@ -67,6 +70,9 @@ public sealed class CalibrationController
 
     /// <summary>Raised once per change of state, with the new state, in order (under the controller's lock: do not call back).</summary>
     public event Action<SessionState>? StateChanged;
+
+    /// <summary>Raised once per round that trained (under the controller's lock: do not call back).</summary>
+    public event Action<RoundRecord>? RoundFinished;
 
     /// <summary>Rounds to run, one at a time, each answered by <see cref="CalibrationDone"/> or <see cref="AdaptationDone"/>.</summary>
     public ChannelReader<TrainingRequest> Requests => _requests.Reader;
@@ -184,6 +190,7 @@ public sealed class CalibrationController
                 _accuracyBefore = outcome.AccuracyBefore;
                 _accuracy = outcome.AccuracyAfter ?? _accuracy;
                 _calibrated = true;
+                RoundFinished?.Invoke(new RoundRecord("calibration", DateTimeOffset.UtcNow, outcome.AccuracyBefore, outcome.AccuracyAfter));
             }
 
             NextAdaptation();
@@ -205,6 +212,7 @@ public sealed class CalibrationController
                 }
 
                 _rounds++;
+                RoundFinished?.Invoke(new RoundRecord("adaptation", DateTimeOffset.UtcNow, _accuracy, accuracyAfter));
                 _accuracy = accuracyAfter ?? _accuracy;
             }
 

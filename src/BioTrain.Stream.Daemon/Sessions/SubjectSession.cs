@@ -1,5 +1,6 @@
 using System.Reactive.Linq;
 using BioTrain.Stream.Daemon.Configuration;
+using BioTrain.Stream.Daemon.Live;
 using BioTrain.Stream.Daemon.Metrics;
 using BioTrain.Stream.Daemon.Persistence;
 using BioTrain.Stream.Device;
@@ -28,7 +29,7 @@ namespace BioTrain.Stream.Daemon.Sessions;
 /// <see cref="CalibrationController"/> that decides when to train, and the
 /// <see cref="TrainingRounds"/> that train. Predictions go on while the device learns.
 /// </summary>
-public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
+public sealed partial class SubjectSession : ISessionRunner, ILiveSession, IAsyncDisposable
 {
     private const int LatencyHistory = 4096;
     private readonly SessionOptions _options;
@@ -40,6 +41,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private readonly CalibrationController _controller;
     private readonly string _sourceId;
     private readonly Queue<PredictionRecord> _recent = new();
+    private readonly SessionLive _live;
     private long _predictions;
     private double _lastPublished = double.NaN;
     private string? _inputStream;
@@ -62,6 +64,8 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         _sourceId = options.Output.SourceId ?? $"biotrain-{options.Name}";
         _controller = new CalibrationController(options);
         _controller.StateChanged += OnStateChanged;
+        _live = new SessionLive(options.Markers.Classes);
+        _controller.RoundFinished += _live.OnRound;
         _metrics.State(SessionState.WaitingForStreams);
     }
 
@@ -110,6 +114,23 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         }
     }
 
+    /// <summary>For the status page: the signal's last seconds, recent probabilities, latency, drops, the device, the rounds.</summary>
+    public LiveSnapshot Live
+    {
+        get
+        {
+            var device = _device;
+            var plan = Plan;
+            var drops = device is { } d
+                ? new LiveDrops(d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed, d.PredictionsExpired, d.PredictionsUnavailable + d.PredictionsOverflowed, d.PredictionsFailed)
+                : new LiveDrops(0, 0, 0, 0);
+            var deviceView = new LiveDevice(
+                _metrics.DeviceUp.Value > 0, plan?.PeakBytes, plan?.NaiveBytes, plan?.RingBytes, plan?.WeightBytes, plan?.ParamCount,
+                (long)_metrics.DeviceInstructions.Value, _metrics.DeviceEnergy.Value * 1e3, Work.TrainingSamples, device?.Device.Restores ?? 0);
+            return _live.Snapshot(LslClock.LocalClock(), _ended ?? _controller.State, drops, deviceView);
+        }
+    }
+
     public void StartCalibration() => _controller.Start();
 
     public void StopCalibration() => _controller.Stop();
@@ -144,6 +165,8 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             Watch(data, stream);
 
             var plan = SessionPlan.From(_options, full);
+            var labels = full.GetChannels().Select(c => c.Label).ToList();
+            _live.Begin([.. plan.Channels.Select(i => i < labels.Count && !string.IsNullOrEmpty(labels[i]) ? labels[i] : $"ch{i + 1}")], plan.Rate);
             _model = SessionModel.Blob(_options, plan);
             _architecture = SubjectStore.ArchitectureCrc(_model);
             await using var resilient = new ResilientDevice(OpenDeviceAsync, TimeSpan.FromSeconds(60));
@@ -169,6 +192,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             using var cues = new LslMarkerSource(markers);
             var preprocessed = SessionPipeline.Preprocess(signal.Chunks, plan, _options.Pipeline, Counters).Publish();
             var cueStream = cues.Markers.Publish();
+            subscriptions.Add(preprocessed.Subscribe(_live.OnSignal));
             subscriptions.Add(preprocessed.Subscribe(new InferenceFeed(device, new WindowClock(plan.WindowSamples, plan.StrideSamples, Counters), () => signal.PulledAt, _metrics)));
             subscriptions.Add(SessionPipeline.LabelledEpochs(preprocessed, cueStream, plan, _options, Counters).Subscribe(OnEpoch));
             subscriptions.Add(cueStream.Subscribe(m => _controller.OnMarker(m.Value)));
@@ -307,6 +331,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
         _lastPublished = now;
         Interlocked.Increment(ref _predictions);
+        _live.OnPrediction(now, reply.Predicted, reply.Probabilities, latency, host, served.DeviceSeconds);
         lock (_recent)
         {
             if (_recent.Count == LatencyHistory)
