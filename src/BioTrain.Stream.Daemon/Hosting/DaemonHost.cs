@@ -25,7 +25,7 @@ namespace BioTrain.Stream.Daemon.Hosting;
 public static class DaemonHost
 {
     /// <summary>The daemon as <c>biotrain run</c> starts it: one <see cref="SubjectSession"/> per configured session.</summary>
-    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null, LogLevel minimumLogLevel = LogLevel.Information)
+    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null, LogLevel minimumLogLevel = LogLevel.Information, StatusLimits? statusLimits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var lsl = LslConfigOf(options);
@@ -35,7 +35,7 @@ public static class DaemonHost
             services.GetRequiredService<SubjectStore>(),
             lsl,
             services.GetRequiredService<ILoggerFactory>().CreateLogger($"BioTrain.Session.{session.Name}"),
-            virtualDevice));
+            virtualDevice), statusLimits);
     }
 
     /// <summary>LSL settings: the configured file, machine-only scope, or liblsl's search order.</summary>
@@ -48,7 +48,7 @@ public static class DaemonHost
             : config;
     }
 
-    public static WebApplication Build(DaemonOptions options, LogLevel minimumLogLevel, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession)
+    public static WebApplication Build(DaemonOptions options, LogLevel minimumLogLevel, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession, StatusLimits? statusLimits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(createSession);
@@ -68,7 +68,7 @@ public static class DaemonHost
 
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton(sp => new StatusFeed(sp.GetRequiredService<SessionManager>().All));
-        builder.Services.AddSingleton<StatusLimits>();
+        builder.Services.AddSingleton(statusLimits ?? new StatusLimits());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionManager>());
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>(); // UseSystemd adds it only under systemd
         builder.Services.AddHostedService<SystemdWatchdog>();
@@ -114,7 +114,8 @@ public static class DaemonHost
             var others = new[] { options.MetricsListen, options.ControlListen }.Select(e => ListenEndpoint.TryParse(e, out var x, out _) ? x : null).ToList();
             var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
                 .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
-            port = bound.Select(a => new Uri(a)).Where(u => IPAddress.TryParse(u.Host.Trim('[', ']'), out var ip) && ip.Equals(endpoint.Address))
+            port = bound.Select(a => Uri.TryCreate(a, UriKind.Absolute, out var u) ? u : null).OfType<Uri>()
+                .Where(u => IPAddress.TryParse(u.Host.Trim('[', ']'), out var ip) && ip.Equals(endpoint.Address))
                 .Select(u => u.Port).LastOrDefault(p => others.All(o => o is null || o.Port != p || !Equals(o.Address, endpoint.Address)));
         }
 
