@@ -23,7 +23,7 @@ public sealed class LiveDaemonFixture : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("bt-status-page-");
     private WebApplication? _app;
-    private Replayer? _replay;
+    private IAsyncDisposable? _replay;
     private Task? _replaying;
 
     /// <summary>Small limits, so that refusing and dropping show within seconds.</summary>
@@ -50,8 +50,9 @@ public sealed class LiveDaemonFixture : IAsyncLifetime
         await _app.StartAsync();
         Page = DaemonHost.StatusPageAddress(_app, options)!;
         Session = (SubjectSession)_app.Services.GetRequiredService<SessionManager>().Find("paged")!;
-        _replay = new Replayer(await RecordingLoader.LoadAsync(PretrainTests.Recording(3)), new ReplayOptions { Restamp = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60) });
-        _replaying = _replay.RunAsync();
+        var replay = new Replayer(await RecordingLoader.LoadAsync(PretrainTests.Recording(3)), new ReplayOptions { Restamp = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60) });
+        _replay = replay;
+        _replaying = replay.RunAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (Session.Status.Predictions < 4)
         {
@@ -81,6 +82,8 @@ public sealed class LiveDaemonFixture : IAsyncLifetime
 /// <summary>The live status page (issue 16, item 3): in a real browser, and its event stream with a real HTTP client.</summary>
 public sealed class StatusPageTests(LiveDaemonFixture daemon, ITestOutputHelper output) : IClassFixture<LiveDaemonFixture>
 {
+    private static readonly string[] ActiveStates = ["running", "calibrating", "training"];
+
     private static string Screenshots => Path.Combine(RepoPaths.Root, "build", "test-results");
 
     [Fact]
@@ -93,7 +96,7 @@ public sealed class StatusPageTests(LiveDaemonFixture daemon, ITestOutputHelper 
 
         Assert.True(int.Parse(await Evaluate(browser, "document.getElementById('sessions').dataset.updates"), System.Globalization.CultureInfo.InvariantCulture) >= 3);
         Assert.Equal("live", await Evaluate(browser, "document.getElementById('link').dataset.link"));
-        Assert.Contains(await Evaluate(browser, "document.querySelector('[data-field=\"state\"]').textContent"), new[] { "running", "calibrating", "training" });
+        Assert.Contains(await Evaluate(browser, "document.querySelector('[data-field=\"state\"]').textContent"), ActiveStates);
         // One trace per input channel (8), each with points; the probabilities' history, one line per class.
         var traces = await browser.EvaluateAsync("[...document.querySelectorAll('svg.traces polyline')].map(p => p.getAttribute('points').split(' ').length)");
         Assert.Equal(8, traces!.AsArray().Count);
