@@ -19,11 +19,12 @@ namespace BioTrain.Stream.Daemon.Tests;
 /// A daemon on loopback with its status page on, the native virtual device and the third shipped
 /// subject replayed live: shared by the tests below (a few seconds of replay each).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "IAsyncLifetime.DisposeAsync disposes the replay")]
 public sealed class LiveDaemonFixture : IAsyncLifetime
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("bt-status-page-");
     private WebApplication? _app;
-    private IAsyncDisposable? _replay;
+    private Replayer? _replay;
     private Task? _replaying;
 
     /// <summary>Small limits, so that refusing and dropping show within seconds.</summary>
