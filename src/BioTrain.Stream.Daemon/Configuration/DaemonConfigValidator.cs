@@ -86,6 +86,26 @@ public static partial class DaemonConfigValidator
             error($"{at}.input.query", "an LSL predicate is needed, e.g. type='EEG'");
         }
 
+        if (!(s.Adaptation.RollbackDrop is >= 0 and <= 1))
+        {
+            error($"{at}.adaptation.rollbackDrop", "must be in [0, 1] (a fraction of accuracy, 0.2 = 20 points)");
+        }
+
+        if (s.Adaptation.CheckEvery is < 0 or > 1000 || s.Adaptation.CheckTrials is < 0 or > 1000)
+        {
+            error($"{at}.adaptation.checkEvery", "checkEvery and checkTrials must be in [0, 1000]");
+        }
+
+        if (!(s.Input.MaxAbsValue > 0 && float.IsFinite(s.Input.MaxAbsValue)))
+        {
+            error($"{at}.input.maxAbsValue", "must be a positive finite magnitude in the stream's units");
+        }
+
+        if (!(s.Input.BadInputSettleSeconds >= 0 && s.Input.BadInputSettleSeconds <= 60))
+        {
+            error($"{at}.input.badInputSettleSeconds", "must be in [0, 60] seconds");
+        }
+
         if (s.Markers.Classes.Count < 2)
         {
             error($"{at}.markers.classes", "at least two class names are needed");

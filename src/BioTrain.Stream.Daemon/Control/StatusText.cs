@@ -12,6 +12,7 @@ public static class StatusText
         var s = status;
         var inv = CultureInfo.InvariantCulture;
         yield return $"{s.Name} (subject {s.Subject}): {s.State.Words()}, device {s.Device}";
+        yield return $"  device       {(s.DeviceUp ? "connected" : $"not connected ({s.DeviceProblem ?? "not opened yet"}); retrying")}";
         yield return $"  input        {s.InputStream ?? "not found yet"}";
         var trials = s.CalibrationTrialsPerClass.Count == 0
             ? "none yet"

@@ -30,9 +30,11 @@ public static class RecordingEpochs
         var (signal, markerStream, plan) = await OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
         using var chunks = new Subject<SignalChunk>();
         using var markers = new Subject<Marker>();
-        var shared = SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()).Publish();
+        var counters = new PipelineCounters();
+        var quality = SessionPipeline.Quality(plan, options.Input);
+        var shared = SessionPipeline.Preprocess(chunks, plan, options.Pipeline, counters, quality).Publish();
         var results = new List<(LabelledSample, double)>();
-        using var epochs = SessionPipeline.LabelledEpochs(shared, markers, plan, options, new PipelineCounters())
+        using var epochs = SessionPipeline.LabelledEpochs(shared, markers, plan, options, counters, quality)
             .Subscribe(e => results.Add((new LabelledSample(e.Window.Values.ToArray(), e.Label), e.Marker.Timestamp)));
         using var connection = shared.Connect();
 
@@ -58,7 +60,9 @@ public static class RecordingEpochs
         var (signal, _, plan) = await OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
         using var chunks = new Subject<SignalChunk>();
         var results = new List<(long, float[])>();
-        var windows = SessionPipeline.InferenceWindows(SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()), plan, options.Pipeline, new PipelineCounters());
+        var counters = new PipelineCounters();
+        var quality = SessionPipeline.Quality(plan, options.Input);
+        var windows = SessionPipeline.InferenceWindows(SessionPipeline.Preprocess(chunks, plan, options.Pipeline, counters, quality), plan, options.Pipeline, counters, quality);
         using (windows.Subscribe(w => results.Add((w.StartIndex + plan.WindowSamples, w.Values.ToArray()))))
         {
             Replay(signal, chunks);

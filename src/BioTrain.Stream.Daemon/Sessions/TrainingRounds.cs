@@ -1,6 +1,8 @@
 using BioTrain.Stream.Daemon.Configuration;
 using BioTrain.Stream.Daemon.Metrics;
+using BioTrain.Stream.Daemon.Persistence;
 using BioTrain.Stream.Device;
+using BioTrain.Stream.Device.Client;
 using BioTrain.Stream.Device.Scheduling;
 using Microsoft.Extensions.Logging;
 
@@ -45,16 +47,16 @@ internal sealed partial class TrainingRounds
                         _controller.CalibrationDone(outcome);
                         if (outcome is not null)
                         {
-                            await _persist(ct).ConfigureAwait(false);
+                            await PersistAsync(ct).ConfigureAwait(false);
                         }
 
                         break;
                     case AdaptationRequest adaptation:
-                        var (trained, accuracy) = await AdaptAsync(adaptation).ConfigureAwait(false);
-                        _controller.AdaptationDone(adaptation, trained, accuracy);
-                        if (trained)
+                        var (result, accuracy) = await AdaptAsync(adaptation).ConfigureAwait(false);
+                        _controller.AdaptationDone(adaptation, result, accuracy);
+                        if (result == AdaptationResult.Trained)
                         {
-                            await _persist(ct).ConfigureAwait(false);
+                            await PersistAsync(ct).ConfigureAwait(false);
                         }
 
                         break;
@@ -93,25 +95,73 @@ internal sealed partial class TrainingRounds
         }
     }
 
-    /// <summary>Trains on fresh and rehearsed epochs, then scores calibration's held-out trials: a round that made things worse shows (and alerts).</summary>
-    private async Task<(bool Trained, double? Accuracy)> AdaptAsync(AdaptationRequest request)
+    /// <summary>
+    /// One adaptation round, undone when it fails part-way (batches before the failure were applied) or
+    /// when accuracy on the check set falls by more than the configured drop.
+    /// </summary>
+    private async Task<(AdaptationResult, double?)> AdaptAsync(AdaptationRequest request)
     {
+        WeightsSnapshot? before = null;
         try
         {
+            // The device's owner keeps a checkpoint of the current weights (after every batch, write and read): no second read.
+            before = _device.Device.Checkpoint ?? await _device.RunAsync((d, c) => d.ReadWeightsAsync(c)).ConfigureAwait(false);
+            var accuracyBefore = request.Check.Count > 0 ? await AccuracyAsync(request.Check).ConfigureAwait(false) : null;
             await TrainAsync([.. request.Fresh, .. request.Rehearsal], _options.Adaptation.Epochs, request.Round).ConfigureAwait(false);
-            var after = await AccuracyAsync(request.HeldOut ?? []).ConfigureAwait(false);
-            if (after is { } a)
+            var accuracyAfter = request.Check.Count > 0 ? await AccuracyAsync(request.Check).ConfigureAwait(false) : null;
+            if (accuracyBefore is { } b && accuracyAfter is { } a && a < b - _options.Adaptation.RollbackDrop)
             {
-                _metrics.CalibrationAccuracy.Set(a);
-                LogAdapted(request.Round + 1, a, request.Fresh.Count);
+                await _device.RunAsync((d, c) => d.WriteWeightsAsync(before.Bytes, c)).ConfigureAwait(false);
+                _metrics.Rollbacks.Inc();
+                LogRolledBack(request.Round + 1, b, a, request.Check.Count);
+                return (AdaptationResult.RolledBack, b);
             }
 
-            return (true, after);
+            if (accuracyAfter is { } after)
+            {
+                _metrics.CalibrationAccuracy.Set(after);
+                LogAdapted(request.Round + 1, after, request.Fresh.Count);
+            }
+
+            return (AdaptationResult.Trained, accuracyAfter);
         }
         catch (DeviceException e)
         {
             LogRoundFailed("adaptation", e.Message);
-            return (false, null);
+            await RestoreAsync(before).ConfigureAwait(false);
+            return (AdaptationResult.Failed, null);
+        }
+    }
+
+    /// <summary>Puts the weights from before a failed round back, if the device can take them.</summary>
+    private async Task RestoreAsync(WeightsSnapshot? before)
+    {
+        if (before is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _device.RunAsync((d, c) => d.WriteWeightsAsync(before.Bytes, c)).ConfigureAwait(false);
+        }
+        catch (DeviceException e)
+        {
+            LogRestoreFailed(e.Message);
+        }
+    }
+
+    /// <summary>Saves the weights; a refused or failed save is a warning and a metric, never the session's end.</summary>
+    private async Task PersistAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _persist(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SubjectStoreException or DeviceException)
+        {
+            _metrics.PersistFailures.Inc();
+            LogPersistFailed(e.Message);
         }
     }
 
@@ -140,6 +190,15 @@ internal sealed partial class TrainingRounds
 
     [LoggerMessage(Level = LogLevel.Information, Message = "calibrated: held-out accuracy {Before:P1} before, {After:P1} after ({Train} training, {Held} held-out epochs)")]
     private partial void LogCalibrated(double? before, double? after, int train, int held);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "adaptation round {Round} rolled back: check-set accuracy fell from {Before:P0} to {After:P0} ({Count} epochs); the weights from before it stay")]
+    private partial void LogRolledBack(int round, double before, double after, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not put the weights from before a failed round back: {Error}")]
+    private partial void LogRestoreFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "adapted weights not saved: {Error}")]
+    private partial void LogPersistFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "adaptation round {Round}: held-out accuracy {After:P1} after ({Fresh} new epochs)")]
     private partial void LogAdapted(int round, double after, int fresh);
