@@ -171,12 +171,12 @@ public sealed partial class SubjectSession : ISessionRunner, ILiveSession, IAsyn
             Watch(data, stream);
 
             var plan = SessionPlan.From(_options, full);
-            var labels = full.GetChannels().Select(c => c.Label).ToList();
-            _live.Begin([.. plan.Channels.Select(i => i < labels.Count && !string.IsNullOrEmpty(labels[i]) ? labels[i] : $"ch{i + 1}")], plan.Rate);
+            // One name per channel for logs, metric labels and the status page alike.
+            var channelNames = plan.Channels.Select(c => full.GetChannels().ElementAtOrDefault(c)?.Label is { Length: > 0 } label ? label : c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            _live.Begin(channelNames, plan.Rate);
             _model = SessionModel.Blob(_options, plan);
             _architecture = SubjectStore.ArchitectureCrc(_model);
             var quality = SessionPipeline.Quality(plan, _options.Input);
-            var channelNames = plan.Channels.Select(c => full.GetChannels().ElementAtOrDefault(c)?.Label is { Length: > 0 } label ? label : c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             quality.EpisodeStarted += e => OnBadInput(full.Name, channelNames[e.Channel], e);
 
             // An unplugged board at boot is normal: the device is retried for ever, and the session waits.
