@@ -55,7 +55,7 @@ internal sealed class ScenarioDaemon : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new ScenarioDaemon(app, lsl, (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!, DaemonHost.StatusPageAddress(app, options));
+            return new ScenarioDaemon(app, lsl, (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!, DaemonHost.StatusPageAddress(app));
         }
         catch
         {

@@ -42,7 +42,7 @@ internal static class DaemonCommands
             await using (app.ConfigureAwait(false))
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
-                if (DaemonHost.StatusPageAddress(app, options) is { } page)
+                if (DaemonHost.StatusPageAddress(app) is { } page)
                 {
                     await Console.Error.WriteLineAsync($"status page: {page}").ConfigureAwait(false);
                 }

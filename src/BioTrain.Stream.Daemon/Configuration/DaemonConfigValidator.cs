@@ -28,7 +28,7 @@ public static partial class DaemonConfigValidator
         if (options.StatusListen is { } status)
         {
             CheckEndpoint(status, "$.statusListen", Error);
-            if (status == options.ControlListen)
+            if (ListenEndpoint.TryParse(status, out var page, out _) && ListenEndpoint.TryParse(options.ControlListen, out var control, out _) && page!.IsSameListener(control))
             {
                 Error("$.statusListen", "must differ from controlListen (the page is for anyone on this machine, the control API is not)");
             }

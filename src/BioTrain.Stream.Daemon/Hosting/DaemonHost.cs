@@ -69,6 +69,8 @@ public static class DaemonHost
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton(sp => new StatusFeed(sp.GetRequiredService<SessionManager>().All));
         builder.Services.AddSingleton(statusLimits ?? new StatusLimits());
+        var statusListener = new StatusListener();
+        builder.Services.AddSingleton(statusListener);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionManager>());
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>(); // UseSystemd adds it only under systemd
         builder.Services.AddHostedService<SystemdWatchdog>();
@@ -79,16 +81,16 @@ public static class DaemonHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             RequestCaps.Apply(kestrel.Limits);
-            var limits = kestrel.ApplicationServices.GetRequiredService<StatusLimits>();
-            Listen(kestrel, metricsEndpoint, control: controlEndpoint == metricsEndpoint, statusEndpoint == metricsEndpoint ? limits : null);
-            if (controlEndpoint != metricsEndpoint)
+            var page = (kestrel.ApplicationServices.GetRequiredService<StatusLimits>(), statusListener);
+            Listen(kestrel, metricsEndpoint, control: metricsEndpoint.IsSameListener(controlEndpoint), metricsEndpoint.IsSameListener(statusEndpoint) ? page : null);
+            if (!metricsEndpoint.IsSameListener(controlEndpoint))
             {
                 Listen(kestrel, controlEndpoint, control: true, null);
             }
 
-            if (statusEndpoint is not null && statusEndpoint != metricsEndpoint)
+            if (statusEndpoint is not null && !metricsEndpoint.IsSameListener(statusEndpoint))
             {
-                Listen(kestrel, statusEndpoint, control: false, limits);
+                Listen(kestrel, statusEndpoint, control: false, page);
             }
         });
 
@@ -111,30 +113,11 @@ public static class DaemonHost
         return app;
     }
 
-    /// <summary>The status page's address once the daemon has started (null when <c>statusListen</c> is off); port 0 resolved.</summary>
-    public static Uri? StatusPageAddress(WebApplication app, DaemonOptions options)
+    /// <summary>The status page's address once the daemon has started, its port as bound (null: <c>statusListen</c> off or a Unix socket).</summary>
+    public static Uri? StatusPageAddress(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.StatusListen is not { } status || ListenEndpoint.Parse(status) is not { IsUnix: false } endpoint)
-        {
-            return null;
-        }
-
-        var port = endpoint.Port;
-        if (port == 0)
-        {
-            // Kestrel lists what it bound; take the entry on the status address that is not another listener's port.
-            var others = new[] { options.MetricsListen, options.ControlListen }.Select(e => ListenEndpoint.TryParse(e, out var x, out _) ? x : null).ToList();
-            var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
-            port = bound.Select(a => Uri.TryCreate(a, UriKind.Absolute, out var u) ? u : null).OfType<Uri>()
-                .Where(u => IPAddress.TryParse(u.Host.Trim('[', ']'), out var ip) && ip.Equals(endpoint.Address))
-                .Select(u => u.Port).LastOrDefault(p => others.All(o => o is null || o.Port != p || !Equals(o.Address, endpoint.Address)));
-        }
-
-        var host = endpoint.Address!.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
-        return new Uri($"http://{host}:{port}/");
+        return app.Services.GetRequiredService<StatusListener>().Address;
     }
 
     private const string ControlConnection = "biotrain.control";
@@ -148,13 +131,14 @@ public static class DaemonHost
     private static bool IsControlConnection(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ControlConnection) == true;
 
-    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control, StatusLimits? status)
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control, (StatusLimits Limits, StatusListener Listener)? status)
     {
         void Tag(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions options)
         {
-            if (status is not null)
+            if (status is { } page)
             {
-                options.Use(status.CapConnections);
+                page.Listener.Bound = options;
+                options.Use(page.Limits.CapConnections);
                 options.Use(next => connection =>
                 {
                     connection.Items[StatusConnection] = true;
