@@ -96,6 +96,7 @@ public static class DaemonHost
 
         var app = builder.Build();
         app.Use(RequestCaps.RefuseBodiesAsync);
+        app.Use(StatusPage.RefuseForeignHosts(IsStatusConnection));
         if (controlEndpoint.IsUnix)
         {
             // Connecting to a Unix socket needs write permission on it: owner and group (the biotrain group), nobody else.

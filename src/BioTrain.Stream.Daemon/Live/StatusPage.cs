@@ -43,6 +43,25 @@ public static class StatusPage
         page.MapGet("/events", (HttpContext context, CancellationToken _) => StreamAsync(context, feed, limits, stopping));
     }
 
+    /// <summary>
+    /// Middleware for every request on the status listener, whatever its route: over TCP, a Host that
+    /// is not localhost or a loopback literal gets 421 (see <see cref="LoopbackHost"/>). A Unix socket
+    /// is reached by a local reverse proxy only, which no web page can rebind.
+    /// </summary>
+    public static Func<HttpContext, RequestDelegate, Task> RefuseForeignHosts(Func<HttpContext, bool> isStatusEndpoint) => async (context, next) =>
+    {
+        if (isStatusEndpoint(context) && context.Connection.LocalIpAddress is not null && !LoopbackHost.IsAllowed(context.Request.Host))
+        {
+            context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+            await context.Response.WriteAsJsonAsync(
+                new { error = $"the status page answers to localhost or a loopback address only, not to '{context.Request.Host}' (a reverse proxy must send Host: localhost)" },
+                context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+    };
+
     /// <summary>The page's files, embedded in this assembly (read once per request: a few KB).</summary>
     private static PageResult Asset(string name, string contentType)
     {
