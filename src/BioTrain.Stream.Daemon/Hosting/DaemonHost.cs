@@ -140,6 +140,7 @@ public static class DaemonHost
             {
                 page.Listener.Bound = options;
                 options.Use(page.Limits.CapConnections);
+                options.Use(page.Limits.BoundSendBuffer);
                 options.Use(next => connection =>
                 {
                     connection.Items[StatusConnection] = true;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace BioTrain.Stream.Daemon.Live;
 
@@ -19,6 +20,13 @@ public sealed class StatusLimits
 
     /// <summary>A client that does not take an event within this time is dropped (its buffered bytes with it).</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The kernel's send buffer per status connection. Left to itself Linux grows it to megabytes for a
+    /// reader that does not read, so a stalled client would hold that much and be noticed only after
+    /// tens of seconds; a few events' worth is plenty for a reader that keeps up.
+    /// </summary>
+    public int SendBufferBytes { get; init; } = 64 * 1024;
 
     public int Streams => Volatile.Read(ref _streams);
 
@@ -46,6 +54,17 @@ public sealed class StatusLimits
         {
             Interlocked.Decrement(ref _connections);
         }
+    };
+
+    /// <summary>Kestrel connection middleware for the status listener: fixes the socket's send buffer at <see cref="SendBufferBytes"/>.</summary>
+    public ConnectionDelegate BoundSendBuffer(ConnectionDelegate next) => connection =>
+    {
+        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.SendBufferSize = SendBufferBytes;
+        }
+
+        return next(connection);
     };
 
     public bool TryOpenStream()
