@@ -78,6 +78,15 @@ public sealed class SessionLive
         }
     }
 
+    /// <summary>The subject was reset: its rounds trained weights that are gone.</summary>
+    public void ForgetRounds()
+    {
+        lock (_gate)
+        {
+            _rounds.Clear();
+        }
+    }
+
     /// <summary>The page's view now (<paramref name="now"/> on the LSL clock), with the figures the session keeps elsewhere.</summary>
     public LiveSnapshot Snapshot(double now, SessionState state, LiveDrops dropped, LiveDevice device)
     {

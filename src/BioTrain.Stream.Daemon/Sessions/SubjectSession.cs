@@ -150,6 +150,7 @@ public sealed partial class SubjectSession : ISessionRunner, ILiveSession, IAsyn
         }
 
         _controller.Reset();
+        _live.ForgetRounds();
     }
 
     public async Task RunAsync(CancellationToken stoppingToken)
