@@ -231,8 +231,10 @@ public sealed class CalibrationController
     /// <summary>
     /// An adaptation round finished: when it trained, its fresh epochs join the rehearsal pool; when it
     /// was rolled back they are dropped (they may be what collapsed it), and the accuracy stays.
+    /// <paramref name="after"/> and <paramref name="before"/> are the check set's accuracy after and
+    /// before the round's training (null: not measured); both go to the round history.
     /// </summary>
-    public void AdaptationDone(AdaptationRequest round, AdaptationResult result, double? accuracy = null)
+    public void AdaptationDone(AdaptationRequest round, AdaptationResult result, double? after = null, double? before = null)
     {
         ArgumentNullException.ThrowIfNull(round);
         lock (_gate)
@@ -246,12 +248,13 @@ public sealed class CalibrationController
                 }
 
                 _rounds++;
-                RoundFinished?.Invoke(new RoundRecord("adaptation", DateTimeOffset.UtcNow, _accuracy, accuracy));
-                _accuracy = accuracy ?? _accuracy;
+                RoundFinished?.Invoke(new RoundRecord("adaptation", DateTimeOffset.UtcNow, before, after));
+                _accuracy = after ?? _accuracy;
             }
             else if (result == AdaptationResult.RolledBack)
             {
                 _rollbacks++;
+                RoundFinished?.Invoke(new RoundRecord("adaptation, rolled back", DateTimeOffset.UtcNow, before, after));
             }
 
             NextAdaptation();
