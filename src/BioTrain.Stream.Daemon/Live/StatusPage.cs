@@ -120,16 +120,19 @@ public static class StatusPage
     /// </summary>
     private static async Task<bool> WriteAsync(HttpContext context, byte[] bytes, StatusLimits limits, CancellationToken ended)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ended);
-        timeout.CancelAfter(limits.WriteTimeout);
+        using var timeout = new CancellationTokenSource(limits.WriteTimeout);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ended, timeout.Token);
         try
         {
-            await context.Response.Body.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(timeout.Token).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(bytes, either.Token).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(either.Token).ConfigureAwait(false);
             return true;
         }
-        catch (OperationCanceledException) when (!ended.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
+            // Our timeout, whether or not the request counts as aborted by now: Kestrel aborts the
+            // connection when a write is cancelled, which cancels `ended` too (asking `ended` here
+            // lost that race about one time in three, and the stall went uncounted).
             limits.ReaderStalled();
             context.Abort();
             return false;
