@@ -91,7 +91,8 @@ public sealed class LiveDaemonFixture : IAsyncLifetime
 
     internal LiveDaemon Daemon => _daemon ?? throw new InvalidOperationException("the fixture has not started");
 
-    public async Task InitializeAsync() => _daemon = await LiveDaemon.StartAsync(ScenarioSupport.MotorImagerySession("paged", "emu:native"), Limits);
+    /// <summary>Looped: the tests together outlast the recording's 60 s.</summary>
+    public async Task InitializeAsync() => _daemon = await LiveDaemon.StartAsync(ScenarioSupport.MotorImagerySession("paged", "emu:native"), Limits, loop: true);
 
     public async Task DisposeAsync()
     {
@@ -107,6 +108,8 @@ public sealed class StatusPageTests(LiveDaemonFixture fixture, ITestOutputHelper
 {
     private const string Bars = "(document.querySelector('[data-field=\"bars\"]')?.textContent ?? '')";
     private const string RoundRows = "document.querySelectorAll('[data-field=\"rounds\"] tbody tr').length";
+    /// <summary>The titles of the page's boxes whose content is wider than the box.</summary>
+    private const string Overflowing = "[...document.querySelectorAll('article')].filter(a => a.scrollWidth > a.clientWidth + 1).map(a => a.querySelector('h3').textContent)";
     private static readonly string[] ActiveStates = ["running", "calibrating", "training"];
 
     private static string Screenshots => Path.Combine(RepoPaths.Root, "build", "test-results");
@@ -152,12 +155,14 @@ public sealed class StatusPageTests(LiveDaemonFixture fixture, ITestOutputHelper
         }
 
         Assert.Contains("peak memory", dom, StringComparison.Ordinal);
+        Assert.Equal("[]", (await browser.EvaluateAsync(Overflowing))!.ToJsonString());
 
-        // A phone: no sideways scrolling.
+        // A phone: no sideways scrolling, nothing spilling out of its box.
         await browser.ResizeAsync(390, 844, 3, mobile: true);
         await Task.Delay(500);
         var phone = await browser.ScreenshotAsync(Path.Combine(Screenshots, "status-page-phone.png"));
         Assert.True((await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth"))!.GetValue<bool>(), "the page scrolls sideways on a phone");
+        Assert.Equal("[]", (await browser.EvaluateAsync(Overflowing))!.ToJsonString());
         Assert.True(laptop.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10 }) && laptop.Length > 20_000, "no laptop screenshot");
         Assert.True(phone.Length > 20_000, "no phone screenshot");
         output.WriteLine($"screenshots in {Screenshots}: laptop {laptop.Length:N0} B, phone {phone.Length:N0} B");
@@ -311,7 +316,7 @@ public sealed class StatusPageTests(LiveDaemonFixture fixture, ITestOutputHelper
         await socket.ConnectAsync(IPAddress.Loopback, Daemon.Page.Port);
         await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {Daemon.Page.Authority}\r\n\r\n"));
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        await DaemonTestKit.Until(() => fixture.Limits.Stalled > stalledBefore, TimeSpan.FromSeconds(30), "a reader that never reads to be dropped");
+        await DaemonTestKit.Until(() => fixture.Limits.Stalled > stalledBefore, TimeSpan.FromSeconds(30), "a reader that never reads to be dropped", () => new { fixture.Limits.Connections, fixture.Limits.Streams, fixture.Limits.Refused, fixture.Limits.Stalled, Answer = Head(socket) });
         output.WriteLine($"the stalled reader was dropped after {watch.Elapsed.TotalSeconds:0.0} s");
         await DaemonTestKit.Until(() => fixture.Limits.Streams == 0, TimeSpan.FromSeconds(5), "the dropped stream to be let go", () => fixture.Limits.Streams);
     }
@@ -347,6 +352,26 @@ public sealed class StatusPageTests(LiveDaemonFixture fixture, ITestOutputHelper
         Assert.Contains(DaemonConfigValidator.Validate(options), e => e.Path == "$.statusListen" && e.Message.Contains("loopback", StringComparison.Ordinal));
         options.StatusListen = options.ControlListen;
         Assert.Contains(DaemonConfigValidator.Validate(options), e => e.Path == "$.statusListen" && e.Message.Contains("controlListen", StringComparison.Ordinal));
+    }
+
+    /// <summary>The start of what the daemon sent on a socket (for a failure message).</summary>
+    private static string Head(Socket socket)
+    {
+        if (!socket.Poll(0, SelectMode.SelectRead))
+        {
+            return "no answer yet";
+        }
+
+        try
+        {
+            var buffer = new byte[200];
+            var n = socket.Receive(buffer);
+            return n == 0 ? "closed by the daemon without an answer" : Encoding.ASCII.GetString(buffer, 0, n);
+        }
+        catch (SocketException e)
+        {
+            return $"connection {e.SocketErrorCode}";
+        }
     }
 
     private static async Task<string> Evaluate(HeadlessChromium browser, string expression) => (string?)await browser.EvaluateAsync(expression) ?? string.Empty;

@@ -28,6 +28,9 @@ public sealed class StatusLimits
     /// </summary>
     public int SendBufferBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Connections open on the status listener.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
     public int Streams => Volatile.Read(ref _streams);
 
     /// <summary>Event streams refused because <see cref="MaxStreams"/> were open.</summary>
