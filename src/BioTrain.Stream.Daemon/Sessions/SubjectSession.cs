@@ -109,10 +109,9 @@ public sealed partial class SubjectSession : ISessionRunner, ILiveSession, IAsyn
         get
         {
             var c = _controller.Snapshot;
-            var dropped = _device is { } d ? d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed : 0;
             return new SessionStatus(
                 Name, _options.Subject, _ended ?? c.State, _options.Device, _inputStream, c.TrialsPerClass, _options.Calibration.TrialsPerClass, c.Calibrated,
-                c.AccuracyBefore, c.Accuracy, c.Restored, c.AdaptationRounds, Interlocked.Read(ref _predictions), dropped,
+                c.AccuracyBefore, c.Accuracy, c.Restored, c.AdaptationRounds, Interlocked.Read(ref _predictions), Drops().Total,
                 new PipelineFigures(Counters.SamplesIn, Counters.Gaps, Counters.MissingSamples, Counters.Windows, Counters.Markers, Counters.MarkersIgnored, Counters.MarkersLost, Counters.Epochs),
                 _lastError,
                 _deviceProblem is null,
@@ -127,15 +126,17 @@ public sealed partial class SubjectSession : ISessionRunner, ILiveSession, IAsyn
         {
             var device = _device;
             var plan = Plan;
-            var drops = device is { } d
-                ? new LiveDrops(d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed, d.PredictionsExpired, d.PredictionsUnavailable + d.PredictionsOverflowed, d.PredictionsFailed)
-                : new LiveDrops(0, 0, 0, 0);
             var deviceView = new LiveDevice(
                 _metrics.DeviceUp.Value > 0, plan?.PeakBytes, plan?.NaiveBytes, plan?.RingBytes, plan?.WeightBytes, plan?.ParamCount,
                 (long)_metrics.DeviceInstructions.Value, _metrics.DeviceEnergy.Value * 1e3, Work.TrainingSamples, device?.Device.Restores ?? 0);
-            return _live.Snapshot(LslClock.LocalClock(), _ended ?? _controller.State, drops, deviceView);
+            return _live.Snapshot(LslClock.LocalClock(), _ended ?? _controller.State, Drops(), deviceView);
         }
     }
+
+    /// <summary>Windows not predicted, by reason; the total is what status and the page call dropped.</summary>
+    private LiveDrops Drops() => _device is { } d
+        ? new LiveDrops(d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed, d.PredictionsExpired, d.PredictionsUnavailable + d.PredictionsOverflowed, d.PredictionsFailed)
+        : new LiveDrops(0, 0, 0, 0);
 
     public void StartCalibration() => _controller.Start();
 
