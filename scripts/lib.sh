@@ -20,7 +20,8 @@ BT_RUNTIME_PACKAGES=(cmake make gcc libc6-dev qemu-system-misc gcc-riscv64-unkno
 #   prometheus                 promtool (alert rules, metrics lint) and a real Prometheus scraping the daemon
 #   binutils                   objdump: the native kernels really use the FMA instruction (ctest)
 #   patchelf                   the benchmark project's libtorch is patched to run on Debian 12 (tests/BioTrain.Stream.Benchmarks)
-BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps man-db prometheus binutils patchelf)
+#   chromium                   a real headless browser loads the daemon's live status page (StatusPageTests)
+BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps man-db prometheus binutils patchelf chromium)
 # The Debian package (scripts/package, ./biotrain package), each package for the tool it brings:
 #   dpkg-dev                   dpkg-buildflags (hardening flags), dpkg-shlibdeps (Depends of the ELF files)
 #   lintian                    checks the built package against Debian policy

@@ -16,8 +16,9 @@ internal sealed class ScenarioDaemon : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ScenarioDaemon(WebApplication app, LslConfig lsl, SubjectSession session)
+    private ScenarioDaemon(WebApplication app, LslConfig lsl, SubjectSession session, Uri? statusPage)
     {
+        StatusPage = statusPage;
         _app = app;
         Lsl = lsl;
         Session = session;
@@ -31,24 +32,30 @@ internal sealed class ScenarioDaemon : IAsyncDisposable
 
     public DaemonMetrics Metrics { get; }
 
-    public static async Task<ScenarioDaemon> StartAsync(string directory, SessionOptions session, CancellationToken cancellationToken)
+    /// <summary>The live status page, when the scenario asked for one.</summary>
+    public Uri? StatusPage { get; }
+
+    public static Task<ScenarioDaemon> StartAsync(string directory, SessionOptions session, CancellationToken cancellationToken) =>
+        StartAsync(directory, session, null, cancellationToken);
+
+    public static async Task<ScenarioDaemon> StartAsync(string directory, SessionOptions session, string? statusListen, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var (lsl, lslFile) = ScenarioSupport.PrivateLslConfig(directory);
-        var app = DaemonHost.Build(
-            new DaemonOptions
-            {
-                StateDirectory = Path.Combine(directory, "state"),
-                MetricsListen = "127.0.0.1:0",
-                ControlListen = $"unix:{Path.Combine(directory, "control.sock")}",
-                LslConfigFile = lslFile,
-                Sessions = [session],
-            },
-            minimumLogLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
+        var options = new DaemonOptions
+        {
+            StateDirectory = Path.Combine(directory, "state"),
+            MetricsListen = "127.0.0.1:0",
+            ControlListen = $"unix:{Path.Combine(directory, "control.sock")}",
+            LslConfigFile = lslFile,
+            Sessions = [session],
+            StatusListen = statusListen,
+        };
+        var app = DaemonHost.Build(options, minimumLogLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new ScenarioDaemon(app, lsl, (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!);
+            return new ScenarioDaemon(app, lsl, (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find(session.Name)!, DaemonHost.StatusPageAddress(app));
         }
         catch
         {

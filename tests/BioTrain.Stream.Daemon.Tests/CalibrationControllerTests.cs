@@ -190,7 +190,7 @@ public class CalibrationControllerTests
         c.OnEpoch(Sample(0), 14);
         c.OnEpoch(Sample(1), 15);
         Assert.False(c.Requests.TryRead(out _));
-        c.AdaptationDone(first, AdaptationResult.Trained, 0.45);
+        c.AdaptationDone(first, AdaptationResult.Trained, after: 0.45);
         Assert.Equal(0.45, c.Snapshot.Accuracy); // scored on the check set after the round
         var second = Request<AdaptationRequest>(c); // at once: three were waiting
         Assert.Equal((3, 2, 5), (second.Fresh.Count, second.Rehearsal.Count, second.Round));
@@ -276,7 +276,7 @@ public class CalibrationControllerTests
         Trial(c, 0, 4); // the fourth: the check set's second trial
         Trial(c, 1, 5);
         Trial(c, 0, 6); // the sixth would be diverted, but the check set is full (CheckTrials = 2)
-        c.AdaptationDone(round, AdaptationResult.Trained, 0.8);
+        c.AdaptationDone(round, AdaptationResult.Trained, after: 0.8);
         var next = Request<AdaptationRequest>(c);
         Assert.Equal([2f, 2.5f, 4f, 4.5f], next.Check.Select(s => s.Values.Span[0]).Order().ToArray());
         Assert.Equal([3.5f, 5f, 5.5f, 6f, 6.5f], next.Fresh.Select(s => s.Values.Span[0]).Order().ToArray());
@@ -287,13 +287,18 @@ public class CalibrationControllerTests
     public void A_rolled_back_round_counts_drops_its_fresh_epochs_and_keeps_the_accuracy()
     {
         var (c, _) = Make(Options());
+        var history = new List<RoundRecord>();
+        c.RoundFinished += history.Add;
         c.BeginRestored(accuracy: 0.6, adaptationRounds: 1);
         Trial(c, 0, 1);
         Trial(c, 1, 2);
         var round = Request<AdaptationRequest>(c);
-        c.AdaptationDone(round, AdaptationResult.RolledBack, 0.6);
+        c.AdaptationDone(round, AdaptationResult.RolledBack, after: 0.2, before: 0.6);
         var snapshot = c.Snapshot;
         Assert.Equal((1, 1, 0.6), (snapshot.Rollbacks, snapshot.AdaptationRounds, snapshot.Accuracy!.Value));
+        // The status page's history shows the round and what it did before it was undone.
+        var record = Assert.Single(history);
+        Assert.Equal(("adaptation, rolled back", 0.6, 0.2), (record.Kind, record.Before, record.After));
         Trial(c, 0, 3);
         Trial(c, 1, 4);
         var next = Request<AdaptationRequest>(c);

@@ -41,6 +41,11 @@ internal static class DaemonCommands
             await using (app.ConfigureAwait(false))
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
+                if (DaemonHost.StatusPageAddress(app) is { } page)
+                {
+                    await Console.Error.WriteLineAsync($"status page: {page}").ConfigureAwait(false);
+                }
+
                 await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             }
 

@@ -14,10 +14,11 @@ internal static class DemoCommand
         var speed = new Option<double>("--speed") { Description = "Replay speed (1: the recording's own timing, which calibration relies on)", DefaultValueFactory = _ => 1.0 };
         var data = new Option<string?>("--data") { Description = "Directory of the recordings (default: replay-data/ of this checkout)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable report" };
+        var status = new Option<string>("--status-listen") { Description = "Where the live status page listens (loopback HOST:PORT; port 0: a free one; 'off': none)", DefaultValueFactory = _ => "127.0.0.1:0" };
         var quick = new Option<bool>("--quick") { Description = "Short form (under a minute): shorter pretraining, two calibration trials per class, four test trials" };
         var command = new Command("demo", "Pretrain on shipped recordings, replay a new subject over LSL into the daemon, calibrate it on the virtual device, predict, report.")
         {
-            device, subject, speed, data, json, quick,
+            device, subject, speed, data, json, quick, status,
         };
         command.SetAction((parse, ct) => CliOutput.RunAsync(
             async () =>
@@ -29,6 +30,7 @@ internal static class DemoCommand
                     Subject = parse.GetValue(subject),
                     Device = parse.GetValue(device)!,
                     Speed = parse.GetValue(speed),
+                    StatusListen = parse.GetValue(status) is "off" ? null : parse.GetValue(status),
                     Progress = new Progress<string>(line => (asJson ? Console.Error : Console.Out).WriteLine(line)),
                 };
                 if (parse.GetValue(quick))

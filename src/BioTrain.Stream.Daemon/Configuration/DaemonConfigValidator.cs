@@ -25,6 +25,14 @@ public static partial class DaemonConfigValidator
 
         CheckEndpoint(options.MetricsListen, "$.metricsListen", Error);
         CheckEndpoint(options.ControlListen, "$.controlListen", Error);
+        if (options.StatusListen is { } status)
+        {
+            CheckEndpoint(status, "$.statusListen", Error);
+            if (ListenEndpoint.TryParse(status, out var page, out _) && ListenEndpoint.TryParse(options.ControlListen, out var control, out _) && page!.IsSameListener(control))
+            {
+                Error("$.statusListen", "must differ from controlListen (the page is for anyone on this machine, the control API is not)");
+            }
+        }
         if (options.LslConfigFile is { } cfg && !File.Exists(cfg))
         {
             Error("$.lslConfigFile", $"file {cfg} does not exist");

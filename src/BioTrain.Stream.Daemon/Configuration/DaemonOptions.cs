@@ -12,6 +12,12 @@ public sealed class DaemonOptions
     /// <summary>Control API endpoint (status, calibration, reset): <c>unix:PATH</c> or loopback <c>HOST:PORT</c>.</summary>
     public string ControlListen { get; set; } = "unix:/run/biotrain/control.sock";
 
+    /// <summary>
+    /// The live status page and its event stream: loopback <c>HOST:PORT</c> or <c>unix:PATH</c> (a
+    /// reverse proxy's upstream); null (the default) serves none.
+    /// </summary>
+    public string? StatusListen { get; set; }
+
     /// <summary>An <c>lsl_api.cfg</c> to use instead of liblsl's search order.</summary>
     public string? LslConfigFile { get; set; }
 

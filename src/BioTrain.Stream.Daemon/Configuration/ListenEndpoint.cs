@@ -8,6 +8,9 @@ public sealed record ListenEndpoint(string? UnixPath, IPAddress? Address, int Po
 {
     public bool IsUnix => UnixPath is not null;
 
+    /// <summary>Whether two settings name one listener; port 0 asks for a free port of its own, so it is never shared.</summary>
+    public bool IsSameListener(ListenEndpoint? other) => other is not null && this == other && (IsUnix || Port != 0);
+
     public static ListenEndpoint Parse(string text) =>
         TryParse(text, out var endpoint, out var problem) ? endpoint! : throw new DaemonConfigException(problem);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using BioTrain.Stream.Daemon.Configuration;
 using BioTrain.Stream.Daemon.Control;
+using BioTrain.Stream.Daemon.Live;
 using BioTrain.Stream.Daemon.Metrics;
 using BioTrain.Stream.Daemon.Persistence;
 using BioTrain.Stream.Daemon.Sessions;
@@ -24,7 +25,7 @@ namespace BioTrain.Stream.Daemon.Hosting;
 public static class DaemonHost
 {
     /// <summary>The daemon as <c>biotrain run</c> starts it: one <see cref="SubjectSession"/> per configured session.</summary>
-    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null, LogLevel minimumLogLevel = LogLevel.Information)
+    public static WebApplication Build(DaemonOptions options, Device.Emulation.VirtualDeviceOptions? virtualDevice = null, LogLevel minimumLogLevel = LogLevel.Information, StatusLimits? statusLimits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var lsl = LslConfigOf(options);
@@ -34,7 +35,7 @@ public static class DaemonHost
             services.GetRequiredService<SubjectStore>(),
             lsl,
             services.GetRequiredService<ILoggerFactory>().CreateLogger($"BioTrain.Session.{session.Name}"),
-            virtualDevice));
+            virtualDevice), statusLimits);
     }
 
     /// <summary>LSL settings: the configured file, machine-only scope, or liblsl's search order.</summary>
@@ -47,7 +48,7 @@ public static class DaemonHost
             : config;
     }
 
-    public static WebApplication Build(DaemonOptions options, LogLevel minimumLogLevel, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession)
+    public static WebApplication Build(DaemonOptions options, LogLevel minimumLogLevel, Func<Configuration.SessionOptions, IServiceProvider, ISessionRunner> createSession, StatusLimits? statusLimits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(createSession);
@@ -66,24 +67,36 @@ public static class DaemonHost
         }
 
         builder.Services.AddSingleton<SessionManager>();
+        builder.Services.AddSingleton(sp => new StatusFeed(sp.GetRequiredService<SessionManager>().All));
+        builder.Services.AddSingleton(statusLimits ?? new StatusLimits());
+        var statusListener = new StatusListener();
+        builder.Services.AddSingleton(statusListener);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionManager>());
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>(); // UseSystemd adds it only under systemd
         builder.Services.AddHostedService<SystemdWatchdog>();
 
         var metricsEndpoint = ListenEndpoint.Parse(options.MetricsListen);
         var controlEndpoint = ListenEndpoint.Parse(options.ControlListen);
+        var statusEndpoint = options.StatusListen is { } status ? ListenEndpoint.Parse(status) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             RequestCaps.Apply(kestrel.Limits);
-            Listen(kestrel, metricsEndpoint, control: controlEndpoint == metricsEndpoint);
-            if (controlEndpoint != metricsEndpoint)
+            var page = (kestrel.ApplicationServices.GetRequiredService<StatusLimits>(), statusListener);
+            Listen(kestrel, metricsEndpoint, control: metricsEndpoint.IsSameListener(controlEndpoint), metricsEndpoint.IsSameListener(statusEndpoint) ? page : null);
+            if (!metricsEndpoint.IsSameListener(controlEndpoint))
             {
-                Listen(kestrel, controlEndpoint, control: true);
+                Listen(kestrel, controlEndpoint, control: true, null);
+            }
+
+            if (statusEndpoint is not null && !metricsEndpoint.IsSameListener(statusEndpoint))
+            {
+                Listen(kestrel, statusEndpoint, control: false, page);
             }
         });
 
         var app = builder.Build();
         app.Use(RequestCaps.RefuseBodiesAsync);
+        app.Use(StatusPage.RefuseForeignHosts(IsStatusConnection));
         if (controlEndpoint.IsUnix)
         {
             // Connecting to a Unix socket needs write permission on it: owner and group (the biotrain group), nobody else.
@@ -97,19 +110,44 @@ public static class DaemonHost
             });
         }
         ControlApi.Map(app, app.Services.GetRequiredService<SessionManager>(), app.Services.GetRequiredService<DaemonMetrics>(), IsControlConnection);
+        StatusPage.Map(app, app.Services.GetRequiredService<StatusFeed>(), app.Services.GetRequiredService<StatusLimits>(), IsStatusConnection, app.Lifetime.ApplicationStopping);
         return app;
     }
 
+    /// <summary>The status page's address once the daemon has started, its port as bound (null: <c>statusListen</c> off or a Unix socket).</summary>
+    public static Uri? StatusPageAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<StatusListener>().Address;
+    }
+
     private const string ControlConnection = "biotrain.control";
+    private const string StatusConnection = "biotrain.status";
+
+    /// <summary>Whether the request came in on the status page's listener.</summary>
+    private static bool IsStatusConnection(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(StatusConnection) == true;
 
     /// <summary>Whether the request came in on the control listener (tagged when its connection was accepted).</summary>
     private static bool IsControlConnection(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ControlConnection) == true;
 
-    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control)
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, ListenEndpoint endpoint, bool control, (StatusLimits Limits, StatusListener Listener)? status)
     {
         void Tag(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions options)
         {
+            if (status is { } page)
+            {
+                page.Listener.Bound = options;
+                options.Use(page.Limits.CapConnections);
+                options.Use(page.Limits.BoundSendBuffer);
+                options.Use(next => connection =>
+                {
+                    connection.Items[StatusConnection] = true;
+                    return next(connection);
+                });
+            }
+
             if (control)
             {
                 options.Use(next => connection =>

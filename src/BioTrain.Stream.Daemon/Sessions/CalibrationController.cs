@@ -30,6 +30,9 @@ public enum AdaptationResult
 /// <summary>What a finished calibration round measured (null accuracies: nothing held out).</summary>
 public sealed record CalibrationOutcome(double? AccuracyBefore, double? AccuracyAfter);
 
+/// <summary>A finished round for the status page's history: held-out accuracy before and after (null: nothing held out).</summary>
+public sealed record RoundRecord(string Kind, DateTimeOffset At, double? Before, double? After);
+
 /// <summary>What the controller shows of itself.</summary>
 public sealed record CalibrationSnapshot(
     SessionState State,
@@ -85,6 +88,9 @@ public sealed class CalibrationController
 
     /// <summary>Raised once per change of state, with the new state, in order (under the controller's lock: do not call back).</summary>
     public event Action<SessionState>? StateChanged;
+
+    /// <summary>Raised once per round that trained (under the controller's lock: do not call back).</summary>
+    public event Action<RoundRecord>? RoundFinished;
 
     /// <summary>Rounds to run, one at a time, each answered by <see cref="CalibrationDone"/> or <see cref="AdaptationDone"/>.</summary>
     public ChannelReader<TrainingRequest> Requests => _requests.Reader;
@@ -215,6 +221,7 @@ public sealed class CalibrationController
                 _accuracyBefore = outcome.AccuracyBefore;
                 _accuracy = outcome.AccuracyAfter ?? _accuracy;
                 _calibrated = true;
+                RoundFinished?.Invoke(new RoundRecord("calibration", DateTimeOffset.UtcNow, outcome.AccuracyBefore, outcome.AccuracyAfter));
             }
 
             NextAdaptation();
@@ -224,8 +231,10 @@ public sealed class CalibrationController
     /// <summary>
     /// An adaptation round finished: when it trained, its fresh epochs join the rehearsal pool; when it
     /// was rolled back they are dropped (they may be what collapsed it), and the accuracy stays.
+    /// <paramref name="after"/> and <paramref name="before"/> are the check set's accuracy after and
+    /// before the round's training (null: not measured); both go to the round history.
     /// </summary>
-    public void AdaptationDone(AdaptationRequest round, AdaptationResult result, double? accuracy = null)
+    public void AdaptationDone(AdaptationRequest round, AdaptationResult result, double? after = null, double? before = null)
     {
         ArgumentNullException.ThrowIfNull(round);
         lock (_gate)
@@ -239,11 +248,13 @@ public sealed class CalibrationController
                 }
 
                 _rounds++;
-                _accuracy = accuracy ?? _accuracy;
+                RoundFinished?.Invoke(new RoundRecord("adaptation", DateTimeOffset.UtcNow, before, after));
+                _accuracy = after ?? _accuracy;
             }
             else if (result == AdaptationResult.RolledBack)
             {
                 _rollbacks++;
+                RoundFinished?.Invoke(new RoundRecord("adaptation, rolled back", DateTimeOffset.UtcNow, before, after));
             }
 
             NextAdaptation();

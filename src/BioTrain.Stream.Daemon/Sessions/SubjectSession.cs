@@ -1,5 +1,6 @@
 using System.Reactive.Linq;
 using BioTrain.Stream.Daemon.Configuration;
+using BioTrain.Stream.Daemon.Live;
 using BioTrain.Stream.Daemon.Metrics;
 using BioTrain.Stream.Daemon.Persistence;
 using BioTrain.Stream.Device;
@@ -29,7 +30,7 @@ namespace BioTrain.Stream.Daemon.Sessions;
 /// <see cref="CalibrationController"/> that decides when to train, and the
 /// <see cref="TrainingRounds"/> that train. Predictions go on while the device learns.
 /// </summary>
-public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
+public sealed partial class SubjectSession : ISessionRunner, ILiveSession, IAsyncDisposable
 {
     private const int LatencyHistory = 4096;
     private static readonly TimeSpan DeviceRetryCap = TimeSpan.FromSeconds(10);
@@ -42,6 +43,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private readonly CalibrationController _controller;
     private readonly string _sourceId;
     private readonly Queue<PredictionRecord> _recent = new();
+    private readonly SessionLive _live;
     private long _predictions;
     private double _lastPublished = double.NaN;
     private string? _inputStream;
@@ -68,6 +70,8 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         _sourceId = options.Output.SourceId ?? $"biotrain-{options.Name}";
         _controller = new CalibrationController(options);
         _controller.StateChanged += OnStateChanged;
+        _live = new SessionLive(options.Markers.Classes);
+        _controller.RoundFinished += _live.OnRound;
         _metrics.State(SessionState.WaitingForStreams);
     }
 
@@ -107,10 +111,9 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         get
         {
             var c = _controller.Snapshot;
-            var dropped = _device is { } d ? d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed : 0;
             return new SessionStatus(
                 Name, _options.Subject, _ended ?? c.State, _options.Device, _inputStream, c.TrialsPerClass, _options.Calibration.TrialsPerClass, c.Calibrated,
-                c.AccuracyBefore, c.Accuracy, c.Restored, c.AdaptationRounds, Interlocked.Read(ref _predictions), dropped,
+                c.AccuracyBefore, c.Accuracy, c.Restored, c.AdaptationRounds, Interlocked.Read(ref _predictions), Drops().Total,
                 new PipelineFigures(Counters.SamplesIn, Counters.Gaps, Counters.MissingSamples, Counters.Windows, Counters.Markers, Counters.MarkersIgnored, Counters.MarkersLost, Counters.Epochs),
                 _lastError,
                 _deviceProblem is null,
@@ -119,6 +122,25 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 _sourceWatch?.Present);
         }
     }
+
+    /// <summary>For the status page: the signal's last seconds, recent probabilities, latency, drops, the device, the rounds.</summary>
+    public LiveSnapshot Live
+    {
+        get
+        {
+            var device = _device;
+            var plan = Plan;
+            var deviceView = new LiveDevice(
+                _metrics.DeviceUp.Value > 0, plan?.PeakBytes, plan?.NaiveBytes, plan?.RingBytes, plan?.WeightBytes, plan?.ParamCount,
+                (long)_metrics.DeviceInstructions.Value, _metrics.DeviceEnergy.Value * 1e3, Work.TrainingSamples, device?.Device.Restores ?? 0);
+            return _live.Snapshot(LslClock.LocalClock(), _ended ?? _controller.State, Drops(), deviceView);
+        }
+    }
+
+    /// <summary>Windows not predicted, by reason; the total is what status and the page call dropped.</summary>
+    private LiveDrops Drops() => _device is { } d
+        ? new LiveDrops(d.PredictionsExpired + d.PredictionsUnavailable + d.PredictionsOverflowed + d.PredictionsFailed, d.PredictionsExpired, d.PredictionsUnavailable + d.PredictionsOverflowed, d.PredictionsFailed)
+        : new LiveDrops(0, 0, 0, 0);
 
     public void StartCalibration() => _controller.Start();
 
@@ -133,6 +155,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         }
 
         _controller.Reset();
+        _live.ForgetRounds();
     }
 
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -162,10 +185,12 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             data.ConnectionRecovered += (_, _) => Bind(sources, data.Info);
 
             var plan = SessionPlan.From(_options, full);
+            // One name per channel for logs, metric labels and the status page alike.
+            var channelNames = plan.Channels.Select(c => full.GetChannels().ElementAtOrDefault(c)?.Label is { Length: > 0 } label ? label : c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            _live.Begin(channelNames, plan.Rate);
             _model = SessionModel.Blob(_options, plan);
             _architecture = SubjectStore.ArchitectureCrc(_model);
             var quality = SessionPipeline.Quality(plan, _options.Input);
-            var channelNames = plan.Channels.Select(c => full.GetChannels().ElementAtOrDefault(c)?.Label is { Length: > 0 } label ? label : c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             quality.EpisodeStarted += e => OnBadInput(full.Name, channelNames[e.Channel], e);
 
             // An unplugged board at boot is normal: the device is retried for ever, and the session waits.
@@ -193,6 +218,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             using var cues = new LslMarkerSource(markers);
             var preprocessed = SessionPipeline.Preprocess(signal.Chunks, plan, _options.Pipeline, Counters, quality).Publish();
             var cueStream = cues.Markers.Publish();
+            subscriptions.Add(preprocessed.Subscribe(_live.OnSignal));
             subscriptions.Add(preprocessed.Subscribe(new InferenceFeed(device, new WindowClock(plan.WindowSamples, plan.StrideSamples, Counters), () => signal.PulledAt, _metrics, quality, Counters, (plan.WindowSamples - 1) / plan.Rate)));
             subscriptions.Add(SessionPipeline.LabelledEpochs(preprocessed, cueStream, plan, _options, Counters, quality).Subscribe(OnEpoch));
             subscriptions.Add(cueStream.Subscribe(m => _controller.OnMarker(m.Value)));
@@ -356,6 +382,7 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
         _lastPublished = now;
         Interlocked.Increment(ref _predictions);
+        _live.OnPrediction(now, reply.Predicted, reply.Probabilities, latency, host, served.DeviceSeconds);
         lock (_recent)
         {
             if (_recent.Count == LatencyHistory)

@@ -52,8 +52,8 @@ internal sealed partial class TrainingRounds
 
                         break;
                     case AdaptationRequest adaptation:
-                        var (result, accuracy) = await AdaptAsync(adaptation).ConfigureAwait(false);
-                        _controller.AdaptationDone(adaptation, result, accuracy);
+                        var (result, before, after) = await AdaptAsync(adaptation).ConfigureAwait(false);
+                        _controller.AdaptationDone(adaptation, result, after, before);
                         if (result == AdaptationResult.Trained)
                         {
                             await PersistAsync(ct).ConfigureAwait(false);
@@ -99,7 +99,7 @@ internal sealed partial class TrainingRounds
     /// One adaptation round, undone when it fails part-way (batches before the failure were applied) or
     /// when accuracy on the check set falls by more than the configured drop.
     /// </summary>
-    private async Task<(AdaptationResult, double?)> AdaptAsync(AdaptationRequest request)
+    private async Task<(AdaptationResult Result, double? Before, double? After)> AdaptAsync(AdaptationRequest request)
     {
         WeightsSnapshot? before = null;
         try
@@ -114,7 +114,7 @@ internal sealed partial class TrainingRounds
                 await _device.RunAsync((d, c) => d.WriteWeightsAsync(before.Bytes, c)).ConfigureAwait(false);
                 _metrics.Rollbacks.Inc();
                 LogRolledBack(request.Round + 1, b, a, request.Check.Count);
-                return (AdaptationResult.RolledBack, b);
+                return (AdaptationResult.RolledBack, b, a);
             }
 
             if (accuracyAfter is { } after)
@@ -123,13 +123,13 @@ internal sealed partial class TrainingRounds
                 LogAdapted(request.Round + 1, after, request.Fresh.Count);
             }
 
-            return (AdaptationResult.Trained, accuracyAfter);
+            return (AdaptationResult.Trained, accuracyBefore, accuracyAfter);
         }
         catch (DeviceException e)
         {
             LogRoundFailed("adaptation", e.Message);
             await RestoreAsync(before).ConfigureAwait(false);
-            return (AdaptationResult.Failed, null);
+            return (AdaptationResult.Failed, null, null);
         }
     }
 

@@ -62,6 +62,9 @@ public sealed record DemoOptions
     public DemoOptions AsQuick() => this with { PretrainEpochs = 20, CalibrationTrialsPerClass = 2, CalibrationEpochs = 30, TestTrials = 4 };
 
     public IProgress<string>? Progress { get; init; }
+
+    /// <summary>The live status page's listener (loopback; port 0: a free one); null serves none.</summary>
+    public string? StatusListen { get; init; } = "127.0.0.1:0";
 }
 
 /// <summary>
@@ -160,9 +163,14 @@ public static class DemoRunner
 
             // 2. The daemon, in this process, with one session for the new subject.
             DemoReport report;
-            var daemon = await ScenarioDaemon.StartAsync(temp.FullName, session, cancellationToken).ConfigureAwait(false);
+            var daemon = await ScenarioDaemon.StartAsync(temp.FullName, session, options.StatusListen, cancellationToken).ConfigureAwait(false);
             await using (daemon.ConfigureAwait(false))
             {
+                if (daemon.StatusPage is { } page)
+                {
+                    Report(options, total, $"live status page: {page} (open it in a browser while the demo runs)");
+                }
+
                 var (lsl, metrics, running) = (daemon.Lsl, daemon.Metrics, daemon.Session);
 
                 // 3. Replay the new subject live; watch predictions and cues as a consumer would.
