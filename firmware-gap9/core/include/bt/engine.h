@@ -74,6 +74,7 @@ typedef struct bt_plan_report {
     uint16_t tensor_count;
     uint16_t batch_resident;  /* samples of activations resident: B in BATCH norm mode, else 1 */
     bool fits;
+    uint8_t reason;           /* bt_model_reason of a refused model or configuration */
     char message[160];
 } bt_plan_report;
 
