@@ -6,11 +6,12 @@
  *                                       loss, and every trained layer's weight and bias gradients
  *                                       (X.f32: the input, float32 little-endian; an independent
  *                                       reference such as libtorch checks them)
- *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet) or the
- *                                       self-check model (selfcheck)
+ *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet) or a
+ *                                       self-check model (selfcheck, selfcheck-tf, selfcheck-recon)
  * Options: --batch B --scope full|last|bias|frozen --norm group|batch|frozen --groups G
  *          --optim sgd|adam --lr X --arena BYTES
- * Exit codes: 0 ok, 1 bad input, 2 the plan does not fit the arena. */
+ * Exit codes: 0 ok, 1 bad input, 2 the plan does not fit the arena. A refused model with --json:
+ * {"fits": false, "reason": N, "reason_name": "...", "message": "..."} (MODEL.md section 6). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
@@ -36,7 +37,8 @@ static int usage(void)
     fprintf(stderr, "usage: bt-model-tool plan|bench|grads FILE [--batch B] [--scope full|last|bias|frozen]\n"
                     "         [--norm group|batch|frozen] [--groups G] [--optim sgd|adam] [--lr X]\n"
                     "         [--arena BYTES] [--samples N] [--json] [--input X.f32 --label L]\n"
-                    "       bt-model-tool zoo mi-bminet|epidenet|eegnet|selfcheck --out FILE [--channels C]\n"
+                    "       bt-model-tool zoo mi-bminet|epidenet|eegnet|selfcheck|selfcheck-tf|selfcheck-recon\n"
+                    "         --out FILE [--channels C]"
                     "         [--samples T] [--classes K] [--f1 F] [--d D] [--f2 F] [--seed S]\n");
     return 1;
 }
@@ -311,17 +313,19 @@ int main(int argc, char **argv)
     o.arena = BT_DEFAULT_ARENA;
     o.samples = 64;
     if (strcmp(argv[1], "zoo") == 0) {
-        static const char *const names[] = {"mi-bminet", "epidenet", "eegnet", "selfcheck"};
-        int which = pick(argv[2], names, 4);
+        static const char *const names[] = {"mi-bminet", "epidenet", "eegnet", "selfcheck", "selfcheck-tf",
+                                            "selfcheck-recon"};
+        int which = pick(argv[2], names, 6);
         if (which < 0) {
             return usage();
         }
-        o.zoo = bt_zoo_defaults(which == 3 ? BT_ZOO_MI_BMINET : (bt_zoo_model)which);
+        o.zoo = bt_zoo_defaults(which >= 3 ? BT_ZOO_MI_BMINET : (bt_zoo_model)which);
         if (!parse_options(argc, argv, 3, &o) || !o.out) {
             return usage();
         }
-        size_t n = which == 3 ? bt_selfcheck_model(blob, sizeof blob)
-                              : bt_zoo_build((bt_zoo_model)which, &o.zoo, blob, sizeof blob);
+        size_t n = which == 3   ? bt_selfcheck_model(blob, sizeof blob)
+                   : which >= 4 ? bt_selfcheck_transformer(blob, sizeof blob, which == 5)
+                                : bt_zoo_build((bt_zoo_model)which, &o.zoo, blob, sizeof blob);
         FILE *f = n ? fopen(o.out, "wb") : NULL;
         if (!f || fwrite(blob, 1, n, f) != n) {
             fprintf(stderr, "cannot build or write the model\n");
@@ -342,6 +346,12 @@ int main(int argc, char **argv)
     bt_plan_report r;
     bt_status rc = bt_engine_load(&engine, blob, len, arena, o.arena, &o.cfg, &r);
     if (rc == BT_STATUS_BAD_INPUT) {
+        if (o.json) {
+            printf("{\"fits\": false, \"reason\": %u, \"reason_name\": \"%s\", \"message\": ", r.reason,
+                   bt_model_reason_name(r.reason));
+            json_string(r.message);
+            printf("}\n");
+        }
         fprintf(stderr, "%s: %s\n", argv[2], r.message);
         return 1;
     }
