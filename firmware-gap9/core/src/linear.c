@@ -191,10 +191,10 @@ void bt_linear_backward_params(uint32_t in, uint32_t out, uint32_t n, const bt_r
 
 static bool linear_derive(bt_layer_desc *d, bt_reject *rj)
 {
-    if (d->p[0] == 0u) {
-        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "linear layer with no outputs");
-    }
     uint32_t in = bt_shape_size(d->in);
+    if (d->p[0] == 0u || (uint64_t)in * d->p[0] > BT_MODEL_MAX_PARAMS) { /* 64-bit: no wrap past the limit */
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "linear layer with no outputs or too many weights");
+    }
     d->out = (bt_shape){d->p[0], 1u, 1u};
     d->weight_count = in * d->p[0];
     d->bias_count = (d->flags & BT_LAYER_FLAG_BIAS) ? d->p[0] : 0u;

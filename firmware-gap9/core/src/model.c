@@ -65,7 +65,8 @@ static bool layer_derive(bt_model *m, uint16_t i, uint32_t tensors, uint32_t *pa
     d->bias_offset = d->weight_offset + d->weight_count;
     d->buffer_offset = d->bias_offset + d->bias_count;
     *param_off = d->buffer_offset + d->buffer_count;
-    if (bt_shape_size(d->out) == 0u || bt_shape_size(d->out) > (1u << 24)) {
+    uint64_t size = (uint64_t)d->out.c * d->out.h * d->out.w; /* 64-bit: no wrap past the limit */
+    if (size == 0u || size > BT_MODEL_MAX_TENSOR) {
         return fail(rj, BT_MODEL_ERR_LAYER, "layer %u: output size out of range", i);
     }
     return true;
@@ -100,8 +101,9 @@ static bool parse(const uint8_t *blob, size_t len, bt_model *m, bt_reject *rj)
     if (m->layer_count == 0u || m->layer_count > BT_MODEL_MAX_LAYERS) {
         return fail(rj, BT_MODEL_ERR_FORMAT, "model has %u layers (1 to 64 supported)", m->layer_count);
     }
-    if (bt_shape_size(m->input) == 0u || m->classes < 2u) {
-        return fail(rj, BT_MODEL_ERR_FORMAT, "model input is empty or has fewer than 2 classes", 0);
+    uint64_t in_size = (uint64_t)m->input.c * m->input.h * m->input.w;
+    if (in_size == 0u || in_size > BT_MODEL_MAX_TENSOR || m->classes < 2u) {
+        return fail(rj, BT_MODEL_ERR_FORMAT, "model input is empty or too large, or has fewer than 2 classes", 0);
     }
     if (m->param_count > BT_MODEL_MAX_PARAMS || len != bt_model_blob_size(m->layer_count, m->param_count)) {
         return fail(rj, BT_MODEL_ERR_FORMAT, "model blob length does not match its header", 0);
@@ -166,7 +168,8 @@ void bt_mw_begin(bt_model_writer *w, const char *name, uint32_t c, uint32_t h, u
     size_t n = strlen(name);
     memcpy(w->m.name, name, n < BT_MODEL_NAME_SIZE ? n : BT_MODEL_NAME_SIZE);
     w->m.input = (bt_shape){c, h, wdt};
-    w->failed = c == 0u || h == 0u || wdt == 0u || c > 65535u || h > 65535u || wdt > 65535u;
+    w->failed = c == 0u || h == 0u || wdt == 0u || c > 65535u || h > 65535u || wdt > 65535u ||
+                (uint64_t)c * h * wdt > BT_MODEL_MAX_TENSOR;
 }
 
 static void add(bt_model_writer *w, uint8_t kind, uint8_t flags, const uint32_t *p, int np, float f)

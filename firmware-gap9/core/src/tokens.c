@@ -52,8 +52,8 @@ static bool token_linear_derive(bt_layer_desc *d, bt_reject *rj)
 
 static bool recon_derive(bt_layer_desc *d, bt_reject *rj)
 {
-    if (d->p[0] == 0u) {
-        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "reconstruction head with no patch length");
+    if (d->p[0] == 0u || (uint64_t)d->in.h * d->p[0] > BT_MODEL_MAX_TENSOR) {
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "reconstruction head with no patch length or too long a row");
     }
     d->out = (bt_shape){1u, d->in.c, d->in.h * d->p[0]};
     return map_params(d, map_of(d), rj);

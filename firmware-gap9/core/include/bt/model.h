@@ -17,6 +17,7 @@
 #define BT_MODEL_MAX_LAYERS 64u
 #define BT_MODEL_MAX_PARAMS (1u << 26)  /* floats in a weight section; a layer's own share too */
 #define BT_MODEL_MAX_TABLE (1u << 24)   /* values in a rotary table (positions x head dim) */
+#define BT_MODEL_MAX_TENSOR (1u << 24)  /* values of one sample in any tensor, the input too */
 
 /* Layer kinds (MODEL.md section 2); a device refuses kinds it does not know with a clear error.
  * 9 and up are the token-sequence (transformer) kinds: a sequence is a tensor (c, h, w) of c h
