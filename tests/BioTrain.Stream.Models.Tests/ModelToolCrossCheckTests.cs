@@ -77,6 +77,45 @@ public sealed class ModelToolCrossCheckTests
     }
 
     [Fact]
+    public void Transformer_parameters_macs_and_layers_agree_with_the_firmware()
+    {
+        foreach (var model in new[] { ModelFiles.SelfCheckTransformer(false), ModelFiles.SelfCheckTransformer(true) })
+        {
+            var (code, report) = Plan(model);
+            using (report)
+            {
+                var r = report.RootElement;
+                Assert.Equal(0, code);
+                Assert.Equal(model.ParameterCount, r.GetProperty("params").GetInt32());
+                Assert.Equal(model.MacsPerForward, r.GetProperty("macs").GetInt64());
+                Assert.Equal(model.Classes, r.GetProperty("classes").GetInt32());
+            }
+        }
+    }
+
+    [Fact]
+    public void The_firmware_refuses_every_refused_blob_with_the_same_reason()
+    {
+        foreach (var refused in ModelFiles.RefusedBlobs())
+        {
+            var psi = new ProcessStartInfo(Tool()) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])["plan", Path.Combine(ModelFiles.Directory, "refused", refused.File), "--json"])
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(1, p.ExitCode);
+            using var json = JsonDocument.Parse(output);
+            Assert.Equal((int)refused.Reason, json.RootElement.GetProperty("reason").GetInt32());
+            Assert.Equal(refused.ReasonName, json.RootElement.GetProperty("reason_name").GetString());
+        }
+    }
+
+    [Fact]
     public void Batch_norm_at_batch_8_is_refused_with_the_shortfall()
     {
         var (code, report) = Plan(ModelZoo.Build("mi-bminet"), "--norm", "batch", "--batch", "8");
