@@ -30,10 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bt/model.h"
 #include "bt/planner.h"
 #include "bt/status.h"
 
-#define BT_SCHED_MAX_LAYERS 64u
+#define BT_SCHED_MAX_LAYERS BT_MODEL_MAX_LAYERS
 /* Activations, gradients, statistics and the persistent tensors take at most 3 L + 6; scratch and
  * skip gradients come on top for the layers that have them (attention, rotary, residual add), and
  * those layers have no statistics or share their activations, so real models stay within 3 L + 8
