@@ -10,8 +10,8 @@
 #include "bt/selfcheck.h"
 #include "harness.h"
 
-static uint8_t file_buf[65536];
-static uint8_t built[65536];
+static uint8_t file_buf[262144];
+static uint8_t built[262144];
 static bt_model model;
 
 static size_t read_file(const char *name)
@@ -46,12 +46,16 @@ static void check_entry(char **fields)
     } else if (strncmp(fields[1], "selfcheck-", 10) == 0) {
         n = bt_selfcheck_transformer(built, sizeof built, strcmp(fields[1], "selfcheck-recon") == 0);
     } else {
-        bt_zoo_model which = strcmp(fields[1], "mi-bminet") == 0  ? BT_ZOO_MI_BMINET
-                             : strcmp(fields[1], "epidenet") == 0 ? BT_ZOO_EPIDENET
-                                                                  : BT_ZOO_EEGNET;
-        bt_zoo_params p = {(uint32_t)atoi(fields[2]), (uint32_t)atoi(fields[3]), (uint32_t)atoi(fields[4]),
-                           (uint32_t)atoi(fields[5]), (uint32_t)atoi(fields[6]), (uint32_t)atoi(fields[7]),
-                           (uint32_t)atoi(fields[8])};
+        bt_zoo_model which = BT_ZOO_MI_BMINET;
+        while (strcmp(bt_zoo_name(which), fields[1]) != 0 && which < BT_ZOO_TINYMYO_S) {
+            which = (bt_zoo_model)(which + 1);
+        }
+        CHECK(strcmp(bt_zoo_name(which), fields[1]) == 0);
+        uint32_t v[13];
+        for (int k = 2; k < 15; k++) {
+            v[k - 2] = (uint32_t)strtoul(fields[k], NULL, 10);
+        }
+        bt_zoo_params p = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[9], v[10], v[11], v[12]};
         n = bt_zoo_build(which, &p, built, sizeof built);
     }
     CHECK_EQ_U(n, len);
@@ -115,7 +119,7 @@ static int each_line(const char *name, int want, void (*fn)(char **fields))
 
 int main(void)
 {
-    CHECK(each_line("manifest.tsv", 11, check_entry) >= 7);
+    CHECK(each_line("manifest.tsv", 15, check_entry) >= 9);
     CHECK(each_line("refused.tsv", 4, check_refused) >= 9);
     return bt_test_report("test_models");
 }

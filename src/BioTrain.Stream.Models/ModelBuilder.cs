@@ -8,8 +8,8 @@ namespace BioTrain.Stream.Models;
 /// </summary>
 public sealed class ModelBuilder
 {
-    /// <summary>The device's limit (BT_MODEL_MAX_LAYERS).</summary>
-    public const int MaxLayers = 64;
+    /// <summary>The format's limit (BT_MODEL_FORMAT_MAX_LAYERS); the virtual GAP9 holds 64 of them, the host builds all.</summary>
+    public const int MaxLayers = 128;
 
     private readonly List<Layer> _layers = [];
 

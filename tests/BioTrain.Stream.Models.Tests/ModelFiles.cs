@@ -23,7 +23,11 @@ internal static class ModelFiles
 
             var f = line.Split('\t');
             int I(int k) => int.Parse(f[k], CultureInfo.InvariantCulture);
-            var options = new ZooOptions { Channels = I(2), Samples = I(3), Classes = I(4), F1 = I(5), D = I(6), F2 = I(7), Seed = uint.Parse(f[8], CultureInfo.InvariantCulture) };
+            var options = new ZooOptions
+            {
+                Channels = I(2), Samples = I(3), Classes = I(4), F1 = I(5), D = I(6), F2 = I(7), Seed = uint.Parse(f[8], CultureInfo.InvariantCulture),
+                Patch = I(11), Width = I(12), Heads = I(13), Blocks = I(14),
+            };
             list.Add(new Entry(f[0], f[1], options, I(9), long.Parse(f[10], CultureInfo.InvariantCulture)));
         }
 

@@ -129,6 +129,33 @@ public sealed class ModelFormatTests
     }
 
     [Fact]
+    public void Tinymyo_has_the_reference_sizes()
+    {
+        var m = ModelZoo.Build("tinymyo");
+        Assert.Equal(new TensorShape(1, 16, 1000), m.Input);
+        Assert.Equal(new TensorShape(16, 50, 192), m.Layers[0].Output); // 800 tokens
+        Assert.Equal(1 + (8 * 8) + 3, m.Layers.Count);
+        Assert.InRange(m.ParameterCount, 3_500_000, 3_700_000); // the paper's 3.6 M
+        var attention = m.Layers.Where(l => l.Kind == LayerKind.Attention).ToList();
+        Assert.Equal(8, attention.Count);
+        Assert.All(attention, l => Assert.Equal((3, 50), (l.HyperParameters[0], l.HyperParameters[1])));
+        // The 8-channel, 400-token variant: 1.92 G MACs in the paper's GAP9 measurement.
+        var eight = ModelZoo.Build("tinymyo", new ZooOptions { Channels = 8 });
+        Assert.InRange(eight.MacsPerForward, 1_900_000_000, 1_930_000_000);
+    }
+
+    [Fact]
+    public void Tinymyo_s_is_sized_for_the_myo_armband()
+    {
+        var m = ModelZoo.Build("tinymyo-s");
+        Assert.Equal(new TensorShape(1, 8, 100), m.Input);
+        Assert.Equal(new TensorShape(8, 10, 32), m.Layers[0].Output); // 80 tokens of 50 ms
+        Assert.Equal(28, m.Layers.Count);
+        Assert.Equal(38726, m.ParameterCount);
+        Assert.Equal(6, m.Classes);
+    }
+
+    [Fact]
     public void A_skip_connection_to_a_later_tensor_or_to_its_own_input_is_refused()
     {
         var b = Tokens().Gelu();

@@ -99,7 +99,9 @@ static bool parse(const uint8_t *blob, size_t len, bt_model *m, bt_reject *rj)
     memcpy(m->name, name, BT_MODEL_NAME_SIZE);
     m->name[BT_MODEL_NAME_SIZE] = '\0';
     if (m->layer_count == 0u || m->layer_count > BT_MODEL_MAX_LAYERS) {
-        return fail(rj, BT_MODEL_ERR_FORMAT, "model has %u layers (1 to 64 supported)", m->layer_count);
+        char text[96];
+        snprintf(text, sizeof text, "model has %%u layers (this device holds 1 to %u)", (unsigned)BT_MODEL_MAX_LAYERS);
+        return fail(rj, BT_MODEL_ERR_FORMAT, text, m->layer_count);
     }
     uint64_t in_size = (uint64_t)m->input.c * m->input.h * m->input.w;
     if (in_size == 0u || in_size > BT_MODEL_MAX_TENSOR || m->classes < 2u) {
@@ -345,6 +347,10 @@ const char *bt_zoo_name(bt_zoo_model which)
         return "epidenet";
     case BT_ZOO_EEGNET:
         return "eegnet";
+    case BT_ZOO_TINYMYO:
+        return "tinymyo";
+    case BT_ZOO_TINYMYO_S:
+        return "tinymyo-s";
     }
     return "?";
 }
@@ -353,16 +359,21 @@ bt_zoo_params bt_zoo_defaults(bt_zoo_model which)
 {
     switch (which) {
     case BT_ZOO_EPIDENET:
-        return (bt_zoo_params){2u, 1000u, 11u, 0u, 0u, 0u, 1u};
+        return (bt_zoo_params){2u, 1000u, 11u, 0u, 0u, 0u, 1u, 0u, 0u, 0u, 0u};
     case BT_ZOO_EEGNET:
-        return (bt_zoo_params){22u, 256u, 4u, 8u, 2u, 16u, 1u};
+        return (bt_zoo_params){22u, 256u, 4u, 8u, 2u, 16u, 1u, 0u, 0u, 0u, 0u};
+    case BT_ZOO_TINYMYO:
+        return (bt_zoo_params){16u, 1000u, 6u, 0u, 0u, 0u, 1u, 20u, 192u, 3u, 8u};
+    case BT_ZOO_TINYMYO_S:
+        return (bt_zoo_params){8u, 100u, 6u, 0u, 0u, 0u, 1u, 10u, 32u, 2u, 3u};
     case BT_ZOO_MI_BMINET:
     default:
-        return (bt_zoo_params){8u, 2000u, 4u, 8u, 1u, 16u, 1u};
+        return (bt_zoo_params){8u, 2000u, 4u, 8u, 1u, 16u, 1u, 0u, 0u, 0u, 0u};
     }
 }
 
 #define NORM_EPS 1e-5f
+#define ROPE_BASE 10000.0f
 
 /* 'same' padding of a 1 x k temporal kernel: (k - 1) / 2 left, the rest right (as PyTorch). */
 static void temporal_same(bt_model_writer *w, uint32_t out_c, uint32_t k, uint32_t groups)
@@ -411,6 +422,29 @@ size_t bt_zoo_build(bt_zoo_model which, const bt_zoo_params *p, uint8_t *out, si
         uint32_t t = w.failed ? 1u : w.m.layers[w.m.layer_count - 1].out.w;
         bt_mw_avgpool(&w, 1u, t < 5u ? t : 5u, 1u, t < 5u ? t : 5u);
         bt_mw_flatten(&w);
+        bt_mw_linear(&w, p->classes, true);
+        break;
+    }
+    case BT_ZOO_TINYMYO:
+    case BT_ZOO_TINYMYO_S: {
+        /* Channel-independent patches, pre-norm encoder blocks with rotary attention over all tokens
+         * (positions restart in every channel), MLP ratio 4, mean of the tokens, linear head. */
+        bt_mw_patch_embed(&w, p->width, p->patch, true);
+        uint32_t positions = p->patch ? p->samples / p->patch : 0u;
+        for (uint32_t b = 0; b < p->blocks; b++) {
+            uint32_t block_in = bt_mw_tensor(&w);
+            bt_mw_layernorm(&w, NORM_EPS);
+            bt_mw_attention(&w, p->heads, positions, ROPE_BASE, true);
+            bt_mw_add(&w, block_in);
+            uint32_t mlp_in = bt_mw_tensor(&w);
+            bt_mw_layernorm(&w, NORM_EPS);
+            bt_mw_token_linear(&w, 4u * p->width, true);
+            bt_mw_gelu(&w);
+            bt_mw_token_linear(&w, p->width, true);
+            bt_mw_add(&w, mlp_in);
+        }
+        bt_mw_layernorm(&w, NORM_EPS);
+        bt_mw_token_mean(&w);
         bt_mw_linear(&w, p->classes, true);
         break;
     }

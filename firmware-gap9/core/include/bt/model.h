@@ -14,7 +14,12 @@
 #define BT_MODEL_HEADER_SIZE 48u
 #define BT_MODEL_LAYER_SIZE 32u
 #define BT_MODEL_NAME_SIZE 16u
+#define BT_MODEL_FORMAT_MAX_LAYERS 128u /* what a blob may hold (MODEL.md) */
+/* What this build holds: the engine's tables are sized by it. 64 on the devices, where it is L2
+ * (about 230 bytes a layer); the host builds hold the format's 128 (CMakeLists.txt). */
+#ifndef BT_MODEL_MAX_LAYERS
 #define BT_MODEL_MAX_LAYERS 64u
+#endif
 #define BT_MODEL_MAX_PARAMS (1u << 26)  /* floats in a weight section; a layer's own share too */
 #define BT_MODEL_MAX_TABLE (1u << 24)   /* values in a rotary table (positions x head dim) */
 #define BT_MODEL_MAX_TENSOR (1u << 24)  /* values of one sample in any tensor, the input too */
@@ -173,14 +178,23 @@ size_t bt_mw_finish(bt_model_writer *w, uint32_t seed, uint8_t *out, size_t cap)
 /* The shipped models (the C# builders in src/BioTrain.Stream.Models make the same bytes). */
 typedef struct bt_zoo_params {
     uint32_t channels, samples, classes;
-    uint32_t f1, d, f2; /* EEGNet-family filters; ignored by EpiDeNet */
+    uint32_t f1, d, f2; /* EEGNet-family filters; ignored by the others */
     uint32_t seed;
+    uint32_t patch, width, heads, blocks; /* TinyMyo family; ignored by the others */
 } bt_zoo_params;
 
-typedef enum bt_zoo_model { BT_ZOO_MI_BMINET = 0, BT_ZOO_EPIDENET = 1, BT_ZOO_EEGNET = 2 } bt_zoo_model;
+typedef enum bt_zoo_model {
+    BT_ZOO_MI_BMINET = 0,
+    BT_ZOO_EPIDENET = 1,
+    BT_ZOO_EEGNET = 2,
+    BT_ZOO_TINYMYO = 3,
+    BT_ZOO_TINYMYO_S = 4,
+} bt_zoo_model;
 
 /* Defaults: MI-BMInet 8 x 2000, 4 classes, F1 8, D 1, F2 16; EpiDeNet 2 x 1000, 11 classes;
- * EEGNet-8,2 22 x 256, 4 classes, F1 8, D 2, F2 16. Seed 1. */
+ * EEGNet-8,2 22 x 256, 4 classes, F1 8, D 2, F2 16; TinyMyo 16 x 1000, patches of 20, width 192,
+ * 3 heads, 8 blocks, 6 classes; TinyMyo-S 8 x 100, patches of 10, width 32, 2 heads, 3 blocks,
+ * 6 classes (MODEL.md section 5). Seed 1. */
 bt_zoo_params bt_zoo_defaults(bt_zoo_model which);
 size_t bt_zoo_build(bt_zoo_model which, const bt_zoo_params *p, uint8_t *out, size_t cap);
 const char *bt_zoo_name(bt_zoo_model which);
