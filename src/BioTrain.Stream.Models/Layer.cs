@@ -22,14 +22,17 @@ public sealed class Layer
     /// <summary>p[0..11] as in MODEL.md (e.g. convolution: out_c, kh, kw, sh, sw, pads, groups).</summary>
     public IReadOnlyList<ushort> HyperParameters { get; }
 
-    /// <summary>The float hyper-parameter: norm eps, ELU alpha, otherwise 0.</summary>
+    /// <summary>The float hyper-parameter: norm eps, ELU alpha, rotary base, otherwise 0.</summary>
     public float F { get; }
 
     public TensorShape Input { get; }
 
     public TensorShape Output { get; internal set; }
 
-    /// <summary>Convolution/linear weights or norm gamma.</summary>
+    /// <summary>The tensor read as a second input (residual add): 0 the model input, k layer k - 1's output; null for none.</summary>
+    public int? Skip { get; internal set; }
+
+    /// <summary>Convolution/linear/token-map/attention weights or norm gamma.</summary>
     public int WeightCount { get; internal set; }
 
     /// <summary>Convolution/linear bias or norm beta.</summary>
@@ -42,10 +45,14 @@ public sealed class Layer
 
     public long Macs { get; internal set; }
 
-    /// <summary>He-uniform fan-in of convolution and linear weights.</summary>
-    public int FanIn => Kind == LayerKind.Conv2D
-        ? Input.Channels / HyperParameters[9] * HyperParameters[1] * HyperParameters[2]
-        : (int)Input.Size;
+    /// <summary>He-uniform fan-in of the weights (MODEL.md section 4).</summary>
+    public int FanIn => Kind switch
+    {
+        LayerKind.Conv2D => Input.Channels / HyperParameters[9] * HyperParameters[1] * HyperParameters[2],
+        LayerKind.Linear => (int)Input.Size,
+        LayerKind.PatchEmbed => HyperParameters[1],
+        _ => Input.Width, // token linear, attention, reconstruction head: one token's features
+    };
 
     public override string ToString() => $"{Kind} {Input} -> {Output}";
 }

@@ -8,8 +8,8 @@ namespace BioTrain.Stream.Models;
 /// </summary>
 public sealed class ModelBuilder
 {
-    /// <summary>The device's limit (BT_MODEL_MAX_LAYERS).</summary>
-    public const int MaxLayers = 64;
+    /// <summary>The format's limit (BT_MODEL_FORMAT_MAX_LAYERS); the virtual GAP9 holds 64 of them, the host builds all.</summary>
+    public const int MaxLayers = 128;
 
     private readonly List<Layer> _layers = [];
 
@@ -21,9 +21,10 @@ public sealed class ModelBuilder
             throw new ModelFormatException($"model name '{name}' must be printable ASCII of at most {ModelFormat.NameSize} characters");
         }
 
-        if (input.Channels is < 1 or > ushort.MaxValue || input.Height is < 1 or > ushort.MaxValue || input.Width is < 1 or > ushort.MaxValue)
+        if (input.Channels is < 1 or > ushort.MaxValue || input.Height is < 1 or > ushort.MaxValue || input.Width is < 1 or > ushort.MaxValue ||
+            input.Size > ShapeRules.MaxTensor)
         {
-            throw new ModelFormatException($"input shape {input} is out of range (1..65535 per axis)");
+            throw new ModelFormatException($"input shape {input} is out of range (1..65535 per axis, 2^24 values)");
         }
 
         Name = name;
@@ -38,6 +39,9 @@ public sealed class ModelBuilder
 
     /// <summary>The shape the next layer receives.</summary>
     public TensorShape Current => _layers.Count == 0 ? Input : _layers[^1].Output;
+
+    /// <summary>The tensor the next layer receives, by its number (0: the model input, k: layer k - 1's output), for <see cref="Add"/>.</summary>
+    public int Tensor => _layers.Count;
 
     /// <summary>2-D convolution (temporal 1 x k, spatial C x 1, depthwise with groups = channels, pointwise 1 x 1).</summary>
     public ModelBuilder Conv2D(int outChannels, int kernelH, int kernelW, int strideH = 1, int strideW = 1,
@@ -65,6 +69,34 @@ public sealed class ModelBuilder
 
     public ModelBuilder Flatten() => Add(LayerKind.Flatten, false, 0f);
 
+    /// <summary>Cuts every row of the input into patches of <paramref name="patch"/> samples, each one token of <paramref name="width"/> features through one shared linear map.</summary>
+    public ModelBuilder PatchEmbed(int width, int patch, bool bias = true) => Add(LayerKind.PatchEmbed, bias, 0f, width, patch);
+
+    /// <summary>The same linear map for every token of a sequence.</summary>
+    public ModelBuilder TokenLinear(int outputs, bool bias = true) => Add(LayerKind.TokenLinear, bias, 0f, outputs);
+
+    /// <summary>Normalisation of every token over its features (gamma and beta per feature).</summary>
+    public ModelBuilder LayerNorm(float eps = 1e-5f) => Add(LayerKind.LayerNorm, false, eps);
+
+    /// <summary>GELU, tanh form.</summary>
+    public ModelBuilder Gelu() => Add(LayerKind.Gelu, false, 0f);
+
+    /// <summary>Rotary position embedding of whole tokens, in groups of <paramref name="headDim"/> features; positions start at 0 in every channel.</summary>
+    public ModelBuilder Rope(int headDim, int maxPositions, float rotaryBase = 10000f) => Add(LayerKind.Rope, false, rotaryBase, headDim, maxPositions);
+
+    /// <summary>Multi-head self-attention with QKV and output projections; <paramref name="rotaryPositions"/> above 0 rotates queries and keys with a table of that many positions.</summary>
+    public ModelBuilder Attention(int heads, int rotaryPositions = 0, float rotaryBase = 10000f, bool bias = true) =>
+        Add(LayerKind.Attention, bias, rotaryPositions > 0 ? rotaryBase : 0f, heads, rotaryPositions);
+
+    /// <summary>Residual add of an earlier tensor (see <see cref="Tensor"/>) of the current shape.</summary>
+    public ModelBuilder Add(int tensor) => Add(LayerKind.Add, false, 0f, tensor);
+
+    /// <summary>The mean over the tokens: one token.</summary>
+    public ModelBuilder TokenMean() => Add(LayerKind.TokenMean, false, 0f);
+
+    /// <summary>Every token back to <paramref name="patch"/> samples, in the layout of the input (masked-patch reconstruction).</summary>
+    public ModelBuilder ReconHead(int patch, bool bias = true) => Add(LayerKind.ReconHead, bias, 0f, patch);
+
     /// <summary>Initialises the weights from the seed and returns the finished model.</summary>
     public ModelDefinition Build(uint seed)
     {
@@ -84,11 +116,14 @@ public sealed class ModelBuilder
         var at = 0;
         foreach (var layer in _layers)
         {
-            if (layer.Kind == LayerKind.Norm)
+            if (layer.Kind is LayerKind.Norm or LayerKind.LayerNorm)
             {
-                var c = layer.Input.Channels;
-                weights.AsSpan(at, c).Fill(1f);             // gamma
-                weights.AsSpan(at + 3 * c, c).Fill(1f);     // running variance
+                weights.AsSpan(at, layer.WeightCount).Fill(1f);         // gamma; beta 0
+                if (layer.Kind == LayerKind.Norm)
+                {
+                    weights.AsSpan(at + 3 * layer.WeightCount, layer.WeightCount).Fill(1f); // running variance; mean 0
+                }
+
                 at += layer.ParameterCount;
                 continue;
             }
@@ -108,8 +143,8 @@ public sealed class ModelBuilder
         return new ModelDefinition(Name, Input, _layers.ToArray(), weights, seed);
     }
 
-    /// <summary>A layer record as read from a blob.</summary>
-    internal void AddRecord(LayerKind kind, bool bias, float f, int[] values) => Add(kind, bias, f, values);
+    /// <summary>A layer record as read from a blob of <paramref name="layerCount"/> layers.</summary>
+    internal void AddRecord(LayerKind kind, bool bias, float f, int[] values, int layerCount) => Add(kind, bias, f, layerCount, values);
 
     /// <summary>The model with weights given instead of initialised (a parsed blob).</summary>
     internal ModelDefinition WithWeights(float[] weights, uint seed)
@@ -123,7 +158,9 @@ public sealed class ModelBuilder
         return new ModelDefinition(Name, Input, _layers.ToArray(), weights, seed);
     }
 
-    private ModelBuilder Add(LayerKind kind, bool bias, float f, params int[] values)
+    private ModelBuilder Add(LayerKind kind, bool bias, float f, params int[] values) => Add(kind, bias, f, null, values);
+
+    private ModelBuilder Add(LayerKind kind, bool bias, float f, int? tensors, int[] values)
     {
         if (_layers.Count == MaxLayers)
         {
@@ -142,7 +179,7 @@ public sealed class ModelBuilder
         }
 
         var layer = new Layer(kind, bias, p, f, Current);
-        ShapeRules.Derive(layer, _layers.Count);
+        ShapeRules.Derive(layer, _layers.Count, k => k == 0 ? Input : _layers[k - 1].Output, tensors);
         _layers.Add(layer);
         return this;
     }

@@ -112,7 +112,7 @@ public static class ModelFormat
             }
 
             var f = BinaryPrimitives.ReadSingleLittleEndian(r[28..]);
-            builder.AddRecord(kind, r[1] == 1, f, p);
+            builder.AddRecord(kind, r[1] == 1, f, p, layerCount);
         }
 
         var weights = new float[paramCount];

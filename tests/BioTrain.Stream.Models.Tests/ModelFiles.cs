@@ -23,7 +23,11 @@ internal static class ModelFiles
 
             var f = line.Split('\t');
             int I(int k) => int.Parse(f[k], CultureInfo.InvariantCulture);
-            var options = new ZooOptions { Channels = I(2), Samples = I(3), Classes = I(4), F1 = I(5), D = I(6), F2 = I(7), Seed = uint.Parse(f[8], CultureInfo.InvariantCulture) };
+            var options = new ZooOptions
+            {
+                Channels = I(2), Samples = I(3), Classes = I(4), F1 = I(5), D = I(6), F2 = I(7), Seed = uint.Parse(f[8], CultureInfo.InvariantCulture),
+                Patch = I(11), Width = I(12), Heads = I(13), Blocks = I(14),
+            };
             list.Add(new Entry(f[0], f[1], options, I(9), long.Parse(f[10], CultureInfo.InvariantCulture)));
         }
 
@@ -46,7 +50,36 @@ internal static class ModelFiles
             .Linear(3)
             .Build(42);
 
-    public static ModelDefinition Build(Entry e) => e.Model == "selfcheck" ? SelfCheck() : ModelZoo.Build(e.Model, e.Options);
+    /// <summary>The firmware's self-check transformer (bt_selfcheck_transformer), with a classifier or a reconstruction head.</summary>
+    public static ModelDefinition SelfCheckTransformer(bool recon)
+    {
+        var b = new ModelBuilder(recon ? "selfcheck-recon" : "selfcheck-tf", new TensorShape(1, 4, 64))
+            .PatchEmbed(16, 8)
+            .Rope(8, 8, 100f);
+        var blockIn = b.Tensor;
+        b.LayerNorm().Attention(2, rotaryPositions: 8).Add(blockIn);
+        var mlpIn = b.Tensor;
+        b.LayerNorm().TokenLinear(32).Gelu().TokenLinear(16).Add(mlpIn).LayerNorm();
+        return (recon ? b.ReconHead(8) : b.TokenMean().Linear(3)).Build(43);
+    }
+
+    public static ModelDefinition Build(Entry e) => e.Model switch
+    {
+        "selfcheck" => SelfCheck(),
+        "selfcheck-tf" => SelfCheckTransformer(false),
+        "selfcheck-recon" => SelfCheckTransformer(true),
+        _ => ModelZoo.Build(e.Model, e.Options),
+    };
+
+    public sealed record Refused(string File, ModelError Reason, string ReasonName, string What);
+
+    /// <summary>refused.tsv: blobs every parser refuses, with the reason (MODEL.md section 6).</summary>
+    public static IReadOnlyList<Refused> RefusedBlobs() =>
+        File.ReadAllLines(Path.Combine(Directory, "refused.tsv"))
+            .Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => l.Split('\t'))
+            .Select(f => new Refused(f[0], (ModelError)int.Parse(f[1], CultureInfo.InvariantCulture), f[2], f[3]))
+            .ToList();
 
     private static string FindRoot()
     {

@@ -58,6 +58,9 @@ public sealed class ModelToolCrossCheckTests
         { "epidenet", 16, 1000, 11 },
         { "eegnet", 0, 0, 0 },
         { "eegnet", 64, 480, 2 },
+        { "tinymyo-s", 0, 0, 0 },
+        { "tinymyo-s", 8, 200, 7 },
+        { "tinymyo", 0, 0, 0 },
     };
 
     [Theory]
@@ -73,6 +76,81 @@ public sealed class ModelToolCrossCheckTests
             Assert.Equal(model.MacsPerForward, r.GetProperty("macs").GetInt64());
             Assert.Equal(model.Classes, r.GetProperty("classes").GetInt32());
             Assert.Equal(model.Layers.Count, r.GetProperty("layers").GetInt32());
+        }
+    }
+
+    [Fact]
+    public void Transformer_parameters_macs_and_layers_agree_with_the_firmware()
+    {
+        foreach (var model in new[] { ModelFiles.SelfCheckTransformer(false), ModelFiles.SelfCheckTransformer(true) })
+        {
+            var (code, report) = Plan(model);
+            using (report)
+            {
+                var r = report.RootElement;
+                Assert.Equal(0, code);
+                Assert.Equal(model.ParameterCount, r.GetProperty("params").GetInt32());
+                Assert.Equal(model.MacsPerForward, r.GetProperty("macs").GetInt64());
+                Assert.Equal(model.Classes, r.GetProperty("classes").GetInt32());
+            }
+        }
+    }
+
+    [Fact]
+    public void The_firmware_refuses_every_refused_blob_with_the_same_reason()
+    {
+        foreach (var refused in ModelFiles.RefusedBlobs())
+        {
+            var psi = new ProcessStartInfo(Tool()) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])["plan", Path.Combine(ModelFiles.Directory, "refused", refused.File), "--json"])
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(1, p.ExitCode);
+            using var json = JsonDocument.Parse(output);
+            Assert.Equal((int)refused.Reason, json.RootElement.GetProperty("reason").GetInt32());
+            Assert.Equal(refused.ReasonName, json.RootElement.GetProperty("reason_name").GetString());
+        }
+    }
+
+    /// <summary>
+    /// TinyMyo-S trains every layer inside the virtual GAP9's arena with SGD and with Adam, beside its own blob (the
+    /// protocol firmware keeps the uploaded blob at the arena's end).
+    /// </summary>
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void Tinymyo_s_trains_fully_in_l2(string optimizer)
+    {
+        var model = ModelZoo.Build("tinymyo-s");
+        var arena = 1408 * 1024 - ((model.ToBytes().Length + 15) / 16 * 16);
+        var (code, report) = Plan(model, "--scope", "full", "--optim", optimizer, "--arena", arena.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using (report)
+        {
+            Assert.Equal(0, code);
+            Assert.Equal(model.ParameterCount, report.RootElement.GetProperty("trainable").GetInt32());
+            Assert.True(report.RootElement.GetProperty("fits").GetBoolean());
+        }
+    }
+
+    /// <summary>TinyMyo at its reference sizes does not fit L2 even for head fine-tuning: its 14 MB of weights wait for L3 (issue 14, item 2).</summary>
+    [Fact]
+    public void Tinymyo_needs_more_than_l2_and_the_plan_says_by_how_much()
+    {
+        var model = ModelZoo.Build("tinymyo");
+        Assert.Equal(68, model.Layers.Count);
+        var (code, report) = Plan(model, "--scope", "last");
+        using (report)
+        {
+            Assert.Equal(2, code);
+            Assert.False(report.RootElement.GetProperty("fits").GetBoolean());
+            Assert.Contains("short by", report.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.True(report.RootElement.GetProperty("weight_bytes").GetInt64() > 14_000_000);
         }
     }
 

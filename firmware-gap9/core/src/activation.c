@@ -87,6 +87,54 @@ static void elu_backward_range(void *p, uint32_t begin, uint32_t end)
     }
 }
 
+/* GELU, tanh form (PyTorch's approximate='tanh'): y = x (1 + tanh u) / 2 with
+ * u = K0 (x + K1 x^3), K0 = sqrt(2 / pi); tanh from bt_exp of -2|u|, which neither overflows nor
+ * cancels for large |u|. dy/dx = (1 + t) / 2 + x (1 - t^2) K0 (1 + 3 K1 x^2) / 2. */
+#define GELU_K0 ((bt_real)0.7978845608028654)
+#define GELU_K1 ((bt_real)0.044715)
+#define HALF ((bt_real)0.5)
+
+static bt_real gelu_tanh(bt_real x)
+{
+    bt_real u = GELU_K0 * (x + GELU_K1 * (x * x * x));
+    bt_real e = bt_exp(u < ZERO ? u + u : -(u + u));
+    bt_real t = (ONE - e) / (ONE + e);
+    return u < ZERO ? -t : t;
+}
+
+static void gelu_forward_range(void *p, uint32_t begin, uint32_t end)
+{
+    const act_ctx *c = (const act_ctx *)p;
+    for (uint32_t i = begin; i < end; i++) {
+        bt_real v = c->x[i];
+        c->y[i] = HALF * v * (ONE + gelu_tanh(v));
+    }
+}
+
+static void gelu_backward_range(void *p, uint32_t begin, uint32_t end)
+{
+    const act_ctx *c = (const act_ctx *)p;
+    for (uint32_t i = begin; i < end; i++) {
+        bt_real v = c->x[i];
+        bt_real t = gelu_tanh(v);
+        bt_real du = GELU_K0 * (ONE + (bt_real)3 * GELU_K1 * (v * v));
+        bt_real g = HALF * (ONE + t) + HALF * v * (ONE - t * t) * du;
+        c->dx[i] = c->dy[i] * g;
+    }
+}
+
+void bt_gelu_forward(uint32_t count, const bt_real *x, bt_real *y)
+{
+    act_ctx c = {x, NULL, y, NULL, ZERO};
+    bt_parallel_for(count, gelu_forward_range, &c);
+}
+
+void bt_gelu_backward(uint32_t count, const bt_real *x, const bt_real *dy, bt_real *dx)
+{
+    act_ctx c = {x, dy, NULL, dx, ZERO};
+    bt_parallel_for(count, gelu_backward_range, &c);
+}
+
 void bt_relu_forward(uint32_t count, const bt_real *x, bt_real *y)
 {
     act_ctx c = {x, NULL, y, NULL, ZERO};
@@ -113,27 +161,36 @@ void bt_elu_backward(uint32_t count, bt_real alpha, const bt_real *y, const bt_r
 
 /* ---- the RELU and ELU layer kinds ------------------------------------------------------------ */
 
-static bool same_shape(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool same_shape(bt_layer_desc *d, bt_reject *rj)
 {
-    (void)index, (void)err, (void)cap;
+    (void)rj;
     d->out = d->in;
     return true;
 }
 
-static bool elu_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool elu_derive(bt_layer_desc *d, bt_reject *rj)
 {
     if (!(d->f > 0.0f && d->f < 3.0e38f)) {
-        return bt_layer_reject(err, cap, index, "ELU alpha must be positive");
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "ELU alpha must be positive");
     }
-    return same_shape(d, index, err, cap);
+    return same_shape(d, rj);
 }
 
 /* The backward passes read the output, and only to make an input gradient. */
-static bool keep_output(const bt_layer_desc *d, const bt_layer_config *cfg, bool train_w, bool need_dx,
-                        bt_layer_plan *p, unsigned index, char *err, size_t cap)
+static bool keep_output(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need,
+                        bt_layer_plan *p, bt_reject *rj)
 {
-    (void)d, (void)cfg, (void)train_w, (void)index, (void)err, (void)cap;
-    p->keep = need_dx ? BT_KEEP_OUTPUT : 0u;
+    (void)d, (void)cfg, (void)rj;
+    p->keep = need->need_dx ? BT_KEEP_OUTPUT : 0u;
+    return true;
+}
+
+/* GELU's backward pass reads its input, only to make an input gradient. */
+static bool keep_input(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need,
+                       bt_layer_plan *p, bt_reject *rj)
+{
+    (void)d, (void)cfg, (void)rj;
+    p->keep = need->need_dx ? BT_KEEP_INPUT : 0u;
     return true;
 }
 
@@ -141,6 +198,15 @@ static uint32_t count_of(const bt_layer_call *c) { return bt_shape_size(c->d->ou
 
 static void relu_fwd(const bt_layer_call *c) { bt_relu_forward(count_of(c), c->x, c->y); }
 static void elu_fwd(const bt_layer_call *c) { bt_elu_forward(count_of(c), (bt_real)c->d->f, c->x, c->y); }
+
+static void gelu_fwd(const bt_layer_call *c) { bt_gelu_forward(count_of(c), c->x, c->y); }
+
+static void gelu_bwd(const bt_layer_call *c)
+{
+    if (c->dx) {
+        bt_gelu_backward(count_of(c), c->x, c->dy, c->dx);
+    }
+}
 
 static void relu_bwd(const bt_layer_call *c)
 {
@@ -162,4 +228,8 @@ const bt_layer_ops bt_kind_relu = {
 
 const bt_layer_ops bt_kind_elu = {
     BT_LAYER_ELU, "elu", BT_INPLACE_IF_UNUSED, true, elu_derive, keep_output, elu_fwd, elu_bwd, NULL,
+};
+
+const bt_layer_ops bt_kind_gelu = {
+    BT_LAYER_GELU, "gelu", BT_INPLACE_IF_UNUSED, true, same_shape, keep_input, gelu_fwd, gelu_bwd, NULL,
 };

@@ -20,6 +20,13 @@ typedef uint64_t bt_bits;
 #define SQRT_HALF 0.70710678118654752440
 #define EXP_TERMS 13
 #define LOG_TERMS 10
+/* pi / 2 in three parts (fdlibm's), the first two with trailing zero bits: k * PIO2_1 and
+ * k * PIO2_2 are exact for |k| < 2^20. */
+#define PIO2_1 1.57079632673412561417e+00
+#define PIO2_2 6.07710050630396597660e-11
+#define PIO2_3 2.02226624879595063154e-21
+#define INV_PIO2 6.36619772367581382433e-01
+#define TRIG_TERMS 10
 #define R(x) x
 #else
 typedef uint32_t bt_bits;
@@ -36,6 +43,13 @@ typedef uint32_t bt_bits;
 #define SQRT_HALF 0.70710678118654752440f
 #define EXP_TERMS 8
 #define LOG_TERMS 6
+/* pi / 2 = PIO2_1 + PIO2_2 + PIO2_3, the first with 8 significant bits and the second with 12:
+ * k * PIO2_1 and k * PIO2_2 are exact for |k| < 2^12 (angles up to about 6400). */
+#define PIO2_1 1.5703125f
+#define PIO2_2 4.838705062866211e-4f
+#define PIO2_3 (-4.371138828673793e-8f)
+#define INV_PIO2 0.636619746685028076171875f
+#define TRIG_TERMS 6
 #define R(x) x##f
 #endif
 
@@ -133,4 +147,49 @@ bt_real bt_log(bt_real x)
     bt_real logm = R(2.0) * s + R(2.0) * s * s2 * p;
     bt_real fe = (bt_real)e;
     return fe * LN2_HI + (logm + fe * LN2_LO);
+}
+
+/* 1 / ((2i) (2i + 1)) and 1 / ((2i - 1) (2i)), the ratios of successive Taylor terms of sin and cos. */
+static const bt_real sin_ratio[11] = {
+    R(0.0),           R(1.0) / R(6.0),   R(1.0) / R(20.0),  R(1.0) / R(42.0),  R(1.0) / R(72.0),  R(1.0) / R(110.0),
+    R(1.0) / R(156.0), R(1.0) / R(210.0), R(1.0) / R(272.0), R(1.0) / R(342.0), R(1.0) / R(420.0),
+};
+static const bt_real cos_ratio[11] = {
+    R(0.0),           R(1.0) / R(2.0),   R(1.0) / R(12.0),  R(1.0) / R(30.0),  R(1.0) / R(56.0),  R(1.0) / R(90.0),
+    R(1.0) / R(132.0), R(1.0) / R(182.0), R(1.0) / R(240.0), R(1.0) / R(306.0), R(1.0) / R(380.0),
+};
+
+void bt_sincos(bt_real x, bt_real *sin_out, bt_real *cos_out)
+{
+    /* x = k pi/2 + r with |r| <= pi/4 (Cody-Waite), then both series at r (Horner) and the
+     * quadrant k mod 4 picks and signs them. */
+    bt_real t = x * INV_PIO2;
+    int k = (int)(t < R(0.0) ? t - R(0.5) : t + R(0.5));
+    bt_real fk = (bt_real)k;
+    bt_real r = ((x - fk * PIO2_1) - fk * PIO2_2) - fk * PIO2_3;
+    bt_real r2 = r * r;
+    bt_real ps = R(1.0), pc = R(1.0);
+    for (int i = TRIG_TERMS; i >= 1; i--) {
+        ps = R(1.0) - r2 * sin_ratio[i] * ps;
+        pc = R(1.0) - r2 * cos_ratio[i] * pc;
+    }
+    bt_real sn = r * ps;
+    switch ((unsigned)k & 3u) {
+    case 0u:
+        *sin_out = sn;
+        *cos_out = pc;
+        break;
+    case 1u:
+        *sin_out = pc;
+        *cos_out = -sn;
+        break;
+    case 2u:
+        *sin_out = -sn;
+        *cos_out = -pc;
+        break;
+    default:
+        *sin_out = -pc;
+        *cos_out = sn;
+        break;
+    }
 }

@@ -1331,12 +1331,12 @@ static bt_conv2d_geom geom_of(const bt_layer_desc *d)
     return g;
 }
 
-static bool conv_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool conv_derive(bt_layer_desc *d, bt_reject *rj)
 {
     bt_conv2d_geom g = {d->in.c, d->in.h, d->in.w, d->p[BT_P_OUT_C], 0, 0, d->p[BT_P_KH], d->p[BT_P_KW],
                         d->p[BT_P_SH], d->p[BT_P_SW], d->p[BT_P_PAD_TOP], d->p[BT_P_PAD_LEFT], d->p[BT_P_GROUPS]};
     if (!bt_conv2d_geom_finish(&g, d->p[BT_P_PAD_BOTTOM], d->p[BT_P_PAD_RIGHT])) {
-        return bt_layer_reject(err, cap, index,
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER,
                                "convolution does not fit its input (kernel, stride, padding or groups)");
     }
     d->out = (bt_shape){g.out_c, g.out_h, g.out_w};
@@ -1346,11 +1346,11 @@ static bool conv_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
     return true;
 }
 
-static bool conv_plan(const bt_layer_desc *d, const bt_layer_config *cfg, bool train_w, bool need_dx,
-                      bt_layer_plan *p, unsigned index, char *err, size_t cap)
+static bool conv_plan(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need,
+                      bt_layer_plan *p, bt_reject *rj)
 {
-    (void)d, (void)cfg, (void)need_dx, (void)index, (void)err, (void)cap;
-    p->keep = train_w ? BT_KEEP_INPUT : 0u; /* the weight gradient reads the input */
+    (void)d, (void)cfg, (void)rj;
+    p->keep = need->train_w ? BT_KEEP_INPUT : 0u; /* the weight gradient reads the input */
     return true;
 }
 

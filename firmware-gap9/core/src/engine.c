@@ -7,6 +7,7 @@
 #include "bt/crc32c.h"
 #include "bt/loss.h"
 #include "bt/parallel.h"
+#include "bt/residual.h"
 
 #define ZERO ((bt_real)0)
 #define ONE ((bt_real)1)
@@ -123,11 +124,15 @@ static bt_status decide_training(bt_engine *e, char *msg, size_t cap)
         ly->run_bwd = first_trainable >= 0 && i >= first_trainable;
         ly->need_dx = first_trainable >= 0 && i > first_trainable;
         const bt_layer_ops *k = ly->kind;
-        if (k->plan && !k->plan(&m->layers[i], &e->layer_cfg, ly->train_w, ly->need_dx, &ly->plan, i, msg, cap)) {
+        bt_layer_need need = {ly->train_w, ly->train_b, ly->need_dx};
+        bt_reject rj = {msg, cap, i, BT_MODEL_OK};
+        if (k->plan && !k->plan(&m->layers[i], &e->layer_cfg, &need, &ly->plan, &rj)) {
+            e->report.reason = rj.reason;
             return BT_STATUS_BAD_INPUT;
         }
         if (!ly->run_bwd) {
             ly->plan.keep = 0u; /* no backward step reads anything */
+            ly->plan.work_bwd = 0u;
         }
     }
     return BT_STATUS_OK;
@@ -179,14 +184,19 @@ static bt_status build_plan(bt_engine *e, char *msg, size_t cap)
     bt_sched_layer sl[BT_MODEL_MAX_LAYERS];
     for (uint16_t i = 0; i < L; i++) {
         const bt_engine_layer *ly = &e->lay[i];
+        uint16_t skip = m->layers[i].skip;
         sl[i] = (bt_sched_layer){bt_shape_size(m->layers[i].out), ly->plan.stats_elems, ly->plan.stats_per_sample,
                                  ly->plan.keep, ly->kind->fwd_inplace, ly->kind->bwd_inplace, ly->run_bwd,
-                                 ly->need_dx};
+                                 ly->need_dx, ly->plan.work_fwd, ly->plan.work_bwd,
+                                 skip == BT_NO_SKIP ? (int16_t)-1 : (int16_t)skip};
     }
     uint32_t opt_bufs = cfg->optimizer == BT_OPT_ADAM ? 2u : (cfg->momentum != 0.0f ? 1u : 0u);
     uint32_t persist[BT_SCHED_PERSIST] = {m->param_count, e->grad_count, opt_bufs >= 1u ? e->grad_count : 0u,
                                           opt_bufs >= 2u ? e->grad_count : 0u};
-    bt_schedule_build(&e->sched, sl, L, bt_shape_size(m->input), m->classes, persist);
+    if (!bt_schedule_build(&e->sched, sl, L, bt_shape_size(m->input), m->classes, persist)) {
+        snprintf(msg, cap, "the training graph needs more than %u tensors", (unsigned)BT_SCHED_MAX_TENSORS);
+        return BT_STATUS_BAD_INPUT;
+    }
     bt_schedule_sizes z;
     rc = bt_schedule_plan(&e->sched, e->n_max, cfg->batch_size, (uint32_t)sizeof(bt_real), &z, msg, cap);
     if (rc != BT_STATUS_OK) {
@@ -250,13 +260,16 @@ static void reset_training(bt_engine *e)
 static bt_status plan_with(bt_engine *e, const bt_train_config *cfg, bt_plan_report *report)
 {
     char msg[160];
+    e->report.reason = BT_MODEL_OK;
     bt_status rc = check_config(cfg, msg, sizeof msg);
     if (rc == BT_STATUS_OK) {
         e->cfg = *cfg;
         rc = build_plan(e, msg, sizeof msg);
     }
     if (rc != BT_STATUS_OK && rc != BT_STATUS_NO_MEMORY) {
+        uint8_t reason = e->report.reason;
         memset(&e->report, 0, sizeof e->report);
+        e->report.reason = reason;
         snprintf(e->report.message, sizeof e->report.message, "%s", msg);
     }
     if (report) {
@@ -274,6 +287,7 @@ bt_status bt_engine_load(bt_engine *e, const uint8_t *blob, size_t len, void *ar
     char msg[160];
     if (!bt_model_parse(blob, len, &e->model, msg, sizeof msg)) {
         memset(&e->report, 0, sizeof e->report);
+        e->report.reason = e->model.reason;
         snprintf(e->report.message, sizeof e->report.message, "%s", msg);
         if (report) {
             *report = e->report;
@@ -333,7 +347,7 @@ bt_status bt_engine_configure(bt_engine *e, const bt_train_config *cfg, bt_plan_
 
 /* ---- forward and backward ---------------------------------------------------------------------- */
 
-static bt_layer_call call_of(const bt_engine *e, uint16_t i, uint32_t n, bool training)
+static bt_layer_call call_of(const bt_engine *e, uint16_t i, uint32_t n, bool training, bool backward)
 {
     const bt_layer_desc *d = &e->model.layers[i];
     const bt_engine_layer *ly = &e->lay[i];
@@ -350,6 +364,11 @@ static bt_layer_call call_of(const bt_engine *e, uint16_t i, uint32_t n, bool tr
     c.b = d->bias_count ? e->params + d->bias_offset : NULL;
     c.buf = d->buffer_count ? e->params + d->buffer_offset : NULL;
     c.stats = tensor_ptr(e, e->sched.stats[i]);
+    c.work = tensor_ptr(e, backward ? e->sched.work_bwd[i] : e->sched.work_fwd[i]);
+    if (d->skip != BT_NO_SKIP) {
+        c.skip = tensor_ptr(e, e->sched.act[d->skip]);
+        c.dskip = tensor_ptr(e, e->sched.skip_grad[i]);
+    }
     return c;
 }
 
@@ -366,10 +385,22 @@ static void forward(bt_engine *e, uint32_t n, bool training)
         const bt_layer_ops *k = e->lay[i].kind;
         observe(e, i, false, false);
         if (k->forward) {
-            bt_layer_call c = call_of(e, i, n, training);
+            bt_layer_call c = call_of(e, i, n, training, false);
             k->forward(&c);
         }
         observe(e, i, false, true);
+    }
+}
+
+/* The gradients that skip connections (second inputs) sent to tensor k while the layers after it
+ * ran backward: added, in layer order, once layer k has made tensor k's own gradient. */
+static void add_skip_gradients(bt_engine *e, uint16_t k, uint32_t n)
+{
+    bt_real *g = tensor_ptr(e, e->sched.grad[k]);
+    for (uint16_t m = (uint16_t)(k + 1u); g && m < e->model.layer_count; m++) {
+        if (e->model.layers[m].skip == k && e->sched.skip_grad[m] >= 0) {
+            bt_add(bt_shape_size(e->model.layers[m].in) * n, g, tensor_ptr(e, e->sched.skip_grad[m]), g);
+        }
     }
 }
 
@@ -381,22 +412,23 @@ static void backward(bt_engine *e, uint32_t n)
         if (!ly->run_bwd) {
             break;
         }
-        if (!ly->kind->backward) {
-            continue; /* the gradient passes through (its storage is shared) */
-        }
         observe(e, i, true, false);
-        bt_layer_call c = call_of(e, i, n, true);
-        if (!(ly->plan.keep & BT_KEEP_INPUT)) {
-            c.x = NULL; /* not kept: its storage may hold something else by now */
+        if (ly->kind->backward) { /* else the gradient passes through (its storage is shared) */
+            bt_layer_call c = call_of(e, i, n, true, true);
+            if (!(ly->plan.keep & BT_KEEP_INPUT)) {
+                c.x = NULL; /* not kept: its storage may hold something else by now */
+            }
+            if (!(ly->plan.keep & BT_KEEP_OUTPUT)) {
+                c.y = NULL;
+            }
+            c.skip = NULL;
+            c.dy = tensor_ptr(e, e->sched.grad[i + 1]);
+            c.dx = ly->need_dx ? tensor_ptr(e, e->sched.grad[i]) : NULL;
+            c.gw = ly->train_w ? e->grads + ly->grad_w_off : NULL;
+            c.gb = ly->train_b ? e->grads + ly->grad_b_off : NULL;
+            ly->kind->backward(&c);
         }
-        if (!(ly->plan.keep & BT_KEEP_OUTPUT)) {
-            c.y = NULL;
-        }
-        c.dy = tensor_ptr(e, e->sched.grad[i + 1]);
-        c.dx = ly->need_dx ? tensor_ptr(e, e->sched.grad[i]) : NULL;
-        c.gw = ly->train_w ? e->grads + ly->grad_w_off : NULL;
-        c.gb = ly->train_b ? e->grads + ly->grad_b_off : NULL;
-        ly->kind->backward(&c);
+        add_skip_gradients(e, i, n);
         observe(e, i, true, true);
     }
 }

@@ -189,12 +189,12 @@ void bt_linear_backward_params(uint32_t in, uint32_t out, uint32_t n, const bt_r
 
 /* ---- the LINEAR layer kind ------------------------------------------------------------------- */
 
-static bool linear_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool linear_derive(bt_layer_desc *d, bt_reject *rj)
 {
-    if (d->p[0] == 0u) {
-        return bt_layer_reject(err, cap, index, "linear layer with no outputs");
-    }
     uint32_t in = bt_shape_size(d->in);
+    if (d->p[0] == 0u || (uint64_t)in * d->p[0] > BT_MODEL_MAX_PARAMS) { /* 64-bit: no wrap past the limit */
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "linear layer with no outputs or too many weights");
+    }
     d->out = (bt_shape){d->p[0], 1u, 1u};
     d->weight_count = in * d->p[0];
     d->bias_count = (d->flags & BT_LAYER_FLAG_BIAS) ? d->p[0] : 0u;
@@ -202,11 +202,11 @@ static bool linear_derive(bt_layer_desc *d, unsigned index, char *err, size_t ca
     return true;
 }
 
-static bool linear_plan(const bt_layer_desc *d, const bt_layer_config *cfg, bool train_w, bool need_dx,
-                        bt_layer_plan *p, unsigned index, char *err, size_t cap)
+static bool linear_plan(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need,
+                        bt_layer_plan *p, bt_reject *rj)
 {
-    (void)d, (void)cfg, (void)need_dx, (void)index, (void)err, (void)cap;
-    p->keep = train_w ? BT_KEEP_INPUT : 0u;
+    (void)d, (void)cfg, (void)rj;
+    p->keep = need->train_w ? BT_KEEP_INPUT : 0u;
     return true;
 }
 

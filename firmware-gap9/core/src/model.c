@@ -7,49 +7,81 @@
 #include "bt/layer.h"
 #include "bt/wire.h"
 
-static bool fail(char *err, size_t cap, const char *text, unsigned index)
+static bool fail(bt_reject *rj, uint8_t reason, const char *text, unsigned value)
 {
-    if (err && cap > 0u) {
-        snprintf(err, cap, text, index);
+    rj->reason = reason;
+    if (rj->text && rj->cap > 0u) {
+        snprintf(rj->text, rj->cap, text, value);
     }
     return false;
 }
 
-/* Computes a layer's output shape, parameter slots and MACs from its input shape (the kind's
- * derive), then its place in the weight section; false with a reason when it does not fit. */
-static bool layer_derive(bt_layer_desc *d, bt_shape in, uint32_t *param_off, unsigned index, char *err,
-                         size_t cap)
+/* A second input (skip connection) must name a tensor before layer i's own input, with the same
+ * shape. `tensors` is the model's last tensor (its layer count), or BT_NO_SKIP while a writer does
+ * not know it yet. */
+static bool skip_check(const bt_model *m, uint16_t i, uint32_t tensors, bt_reject *rj)
 {
-    d->in = in;
+    const bt_layer_desc *d = &m->layers[i];
+    char what[112];
+    uint8_t reason = BT_MODEL_OK;
+    if (d->skip > tensors) {
+        reason = BT_MODEL_ERR_SKIP_MISSING;
+        snprintf(what, sizeof what, "skip connection to tensor %u, the model has tensors 0 to %lu", d->skip,
+                 (unsigned long)tensors);
+    } else if (d->skip >= i) {
+        reason = BT_MODEL_ERR_SKIP_LATER;
+        snprintf(what, sizeof what, "skip connection to tensor %u, which is not before this layer's input (tensor %u)",
+                 d->skip, i);
+    } else {
+        bt_shape a = bt_model_tensor_shape(m, d->skip);
+        if (a.c != d->in.c || a.h != d->in.h || a.w != d->in.w) {
+            reason = BT_MODEL_ERR_SKIP_SHAPE;
+            snprintf(what, sizeof what, "skip connection to tensor %u of another shape than the layer's input",
+                     d->skip);
+        }
+    }
+    return reason == BT_MODEL_OK || bt_layer_reject(rj, reason, what);
+}
+
+/* Computes layer i's output shape, parameter slots and MACs from its input shape (the kind's
+ * derive), checks its second input, then places it in the weight section; false with a reason
+ * when it does not fit. */
+static bool layer_derive(bt_model *m, uint16_t i, uint32_t tensors, uint32_t *param_off, bt_reject *rj)
+{
+    bt_layer_desc *d = &m->layers[i];
+    d->in = bt_model_tensor_shape(m, i);
     d->weight_count = d->bias_count = d->buffer_count = 0;
     d->macs = 0;
+    d->skip = BT_NO_SKIP;
+    rj->index = i;
     const bt_layer_ops *k = bt_layer_ops_find(d->kind);
     if (!k) {
-        return fail(err, cap, "layer %u: unknown layer kind", index);
+        return fail(rj, BT_MODEL_ERR_KIND, "layer %u: unknown layer kind", i);
     }
-    if (!k->derive(d, index, err, cap)) {
+    if (!k->derive(d, rj) || (d->skip != BT_NO_SKIP && !skip_check(m, i, tensors, rj))) {
         return false;
     }
     d->weight_offset = *param_off;
     d->bias_offset = d->weight_offset + d->weight_count;
     d->buffer_offset = d->bias_offset + d->bias_count;
     *param_off = d->buffer_offset + d->buffer_count;
-    if (bt_shape_size(d->out) == 0u || bt_shape_size(d->out) > (1u << 24)) {
-        return fail(err, cap, "layer %u: output size out of range", index);
+    uint64_t size = (uint64_t)d->out.c * d->out.h * d->out.w; /* 64-bit: no wrap past the limit */
+    if (size == 0u || size > BT_MODEL_MAX_TENSOR) {
+        return fail(rj, BT_MODEL_ERR_LAYER, "layer %u: output size out of range", i);
     }
     return true;
 }
 
-bool bt_model_parse(const uint8_t *blob, size_t len, bt_model *m, char *err, size_t cap)
+static bool parse(const uint8_t *blob, size_t len, bt_model *m, bt_reject *rj)
 {
     if (len < BT_MODEL_HEADER_SIZE + 4u || memcmp(blob, BT_MODEL_MAGIC, 4) != 0) {
-        return fail(err, cap, "not a model blob (magic BTMD missing)", 0);
+        return fail(rj, BT_MODEL_ERR_FORMAT, "not a model blob (magic BTMD missing)", 0);
     }
     bt_reader r = bt_reader_make(blob, len);
     (void)bt_rd_take(&r, 4);
     uint16_t version = bt_rd_u16(&r);
     if (version != BT_MODEL_VERSION) {
-        return fail(err, cap, "model format version %u is not supported (expected 1)", version);
+        return fail(rj, BT_MODEL_ERR_FORMAT, "model format version %u is not supported (expected 1)", version);
     }
     m->layer_count = bt_rd_u16(&r);
     m->input.c = bt_rd_u16(&r);
@@ -62,26 +94,28 @@ bool bt_model_parse(const uint8_t *blob, size_t len, bt_model *m, char *err, siz
     uint32_t reserved = bt_rd_u32(&r);
     const uint8_t *name = bt_rd_take(&r, BT_MODEL_NAME_SIZE);
     if (!r.ok || flags != 0u || reserved != 0u) {
-        return fail(err, cap, "model header has unknown flags", 0);
+        return fail(rj, BT_MODEL_ERR_FORMAT, "model header has unknown flags", 0);
     }
     memcpy(m->name, name, BT_MODEL_NAME_SIZE);
     m->name[BT_MODEL_NAME_SIZE] = '\0';
     if (m->layer_count == 0u || m->layer_count > BT_MODEL_MAX_LAYERS) {
-        return fail(err, cap, "model has %u layers (1 to 64 supported)", m->layer_count);
+        char text[96];
+        snprintf(text, sizeof text, "model has %%u layers (this device holds 1 to %u)", (unsigned)BT_MODEL_MAX_LAYERS);
+        return fail(rj, BT_MODEL_ERR_FORMAT, text, m->layer_count);
     }
-    if (bt_shape_size(m->input) == 0u || m->classes < 2u) {
-        return fail(err, cap, "model input is empty or has fewer than 2 classes", 0);
+    uint64_t in_size = (uint64_t)m->input.c * m->input.h * m->input.w;
+    if (in_size == 0u || in_size > BT_MODEL_MAX_TENSOR || m->classes < 2u) {
+        return fail(rj, BT_MODEL_ERR_FORMAT, "model input is empty or too large, or has fewer than 2 classes", 0);
     }
-    if (m->param_count > (1u << 26) || len != bt_model_blob_size(m->layer_count, m->param_count)) {
-        return fail(err, cap, "model blob length does not match its header", 0);
+    if (m->param_count > BT_MODEL_MAX_PARAMS || len != bt_model_blob_size(m->layer_count, m->param_count)) {
+        return fail(rj, BT_MODEL_ERR_FORMAT, "model blob length does not match its header", 0);
     }
     uint32_t crc = bt_crc32c(blob, len - 4u);
     uint32_t stored = (uint32_t)blob[len - 4u] | (uint32_t)blob[len - 3u] << 8 | (uint32_t)blob[len - 2u] << 16 |
                       (uint32_t)blob[len - 1u] << 24;
     if (crc != stored) {
-        return fail(err, cap, "model blob CRC-32C mismatch", 0);
+        return fail(rj, BT_MODEL_ERR_FORMAT, "model blob CRC-32C mismatch", 0);
     }
-    bt_shape cur = m->input;
     uint32_t param_off = 0;
     m->macs = 0;
     for (uint16_t i = 0; i < m->layer_count; i++) {
@@ -95,22 +129,37 @@ bool bt_model_parse(const uint8_t *blob, size_t len, bt_model *m, char *err, siz
         }
         d->f = bt_rd_f32(&r);
         if (res != 0u || (d->flags & ~BT_LAYER_FLAG_BIAS) != 0u) {
-            return fail(err, cap, "layer %u: reserved bits set", i);
+            return fail(rj, BT_MODEL_ERR_FORMAT, "layer %u: reserved bits set", i);
         }
-        if (!layer_derive(d, cur, &param_off, i, err, cap)) {
+        if (!layer_derive(m, i, m->layer_count, &param_off, rj)) {
             return false;
         }
         m->macs += d->macs;
-        cur = d->out;
     }
-    if (bt_shape_size(cur) != m->classes) {
-        return fail(err, cap, "the last layer has %u outputs, the header says otherwise", bt_shape_size(cur));
+    uint32_t outputs = bt_shape_size(m->layers[m->layer_count - 1u].out);
+    if (outputs != m->classes) {
+        return fail(rj, BT_MODEL_ERR_FORMAT, "the last layer has %u outputs, the header says otherwise", outputs);
     }
     if (param_off != m->param_count) {
-        return fail(err, cap, "the layers need %u parameters, the header says otherwise", param_off);
+        return fail(rj, BT_MODEL_ERR_FORMAT, "the layers need %u parameters, the header says otherwise", param_off);
     }
     m->weights_le = r.data + r.pos;
     return true;
+}
+
+const char *bt_model_reason_name(uint8_t reason)
+{
+    static const char *const names[] = {"ok",         "format",       "unknown-kind", "layer", "skip-missing",
+                                        "skip-later", "skip-shape",   "heads",        "sequence"};
+    return reason < sizeof names / sizeof names[0] ? names[reason] : "?";
+}
+
+bool bt_model_parse(const uint8_t *blob, size_t len, bt_model *m, char *err, size_t cap)
+{
+    bt_reject rj = {err, cap, 0u, BT_MODEL_OK};
+    bool ok = parse(blob, len, m, &rj);
+    m->reason = ok ? BT_MODEL_OK : rj.reason;
+    return ok;
 }
 
 /* ---- writer ----------------------------------------------------------------------------------- */
@@ -121,7 +170,8 @@ void bt_mw_begin(bt_model_writer *w, const char *name, uint32_t c, uint32_t h, u
     size_t n = strlen(name);
     memcpy(w->m.name, name, n < BT_MODEL_NAME_SIZE ? n : BT_MODEL_NAME_SIZE);
     w->m.input = (bt_shape){c, h, wdt};
-    w->failed = c == 0u || h == 0u || wdt == 0u || c > 65535u || h > 65535u || wdt > 65535u;
+    w->failed = c == 0u || h == 0u || wdt == 0u || c > 65535u || h > 65535u || wdt > 65535u ||
+                (uint64_t)c * h * wdt > BT_MODEL_MAX_TENSOR;
 }
 
 static void add(bt_model_writer *w, uint8_t kind, uint8_t flags, const uint32_t *p, int np, float f)
@@ -142,8 +192,8 @@ static void add(bt_model_writer *w, uint8_t kind, uint8_t flags, const uint32_t 
         }
         d->p[k] = (uint16_t)p[k];
     }
-    bt_shape in = w->m.layer_count ? w->m.layers[w->m.layer_count - 1].out : w->m.input;
-    if (!layer_derive(d, in, &w->m.param_count, w->m.layer_count, NULL, 0)) {
+    bt_reject rj = {NULL, 0u, 0u, BT_MODEL_OK};
+    if (!layer_derive(&w->m, w->m.layer_count, BT_NO_SKIP, &w->m.param_count, &rj)) {
         w->failed = true;
         return;
     }
@@ -168,6 +218,38 @@ void bt_mw_norm(bt_model_writer *w, uint32_t groups, float eps) { add(w, BT_LAYE
 void bt_mw_relu(bt_model_writer *w) { add(w, BT_LAYER_RELU, 0u, NULL, 0, 0.0f); }
 void bt_mw_elu(bt_model_writer *w, float alpha) { add(w, BT_LAYER_ELU, 0u, NULL, 0, alpha); }
 void bt_mw_flatten(bt_model_writer *w) { add(w, BT_LAYER_FLATTEN, 0u, NULL, 0, 0.0f); }
+void bt_mw_layernorm(bt_model_writer *w, float eps) { add(w, BT_LAYER_LAYERNORM, 0u, NULL, 0, eps); }
+void bt_mw_gelu(bt_model_writer *w) { add(w, BT_LAYER_GELU, 0u, NULL, 0, 0.0f); }
+void bt_mw_add(bt_model_writer *w, uint32_t tensor) { add(w, BT_LAYER_ADD, 0u, &tensor, 1, 0.0f); }
+void bt_mw_token_mean(bt_model_writer *w) { add(w, BT_LAYER_TOKEN_MEAN, 0u, NULL, 0, 0.0f); }
+
+void bt_mw_patch_embed(bt_model_writer *w, uint32_t width, uint32_t patch, bool bias)
+{
+    uint32_t p[2] = {width, patch};
+    add(w, BT_LAYER_PATCH_EMBED, bias ? BT_LAYER_FLAG_BIAS : 0u, p, 2, 0.0f);
+}
+
+void bt_mw_token_linear(bt_model_writer *w, uint32_t out, bool bias)
+{
+    add(w, BT_LAYER_TOKEN_LINEAR, bias ? BT_LAYER_FLAG_BIAS : 0u, &out, 1, 0.0f);
+}
+
+void bt_mw_rope(bt_model_writer *w, uint32_t head_dim, uint32_t max_positions, float base)
+{
+    uint32_t p[2] = {head_dim, max_positions};
+    add(w, BT_LAYER_ROPE, 0u, p, 2, base);
+}
+
+void bt_mw_attention(bt_model_writer *w, uint32_t heads, uint32_t rotary_positions, float base, bool bias)
+{
+    uint32_t p[2] = {heads, rotary_positions};
+    add(w, BT_LAYER_ATTENTION, bias ? BT_LAYER_FLAG_BIAS : 0u, p, 2, base);
+}
+
+void bt_mw_recon_head(bt_model_writer *w, uint32_t patch, bool bias)
+{
+    add(w, BT_LAYER_RECON_HEAD, bias ? BT_LAYER_FLAG_BIAS : 0u, &patch, 1, 0.0f);
+}
 
 void bt_mw_avgpool(bt_model_writer *w, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw)
 {
@@ -265,6 +347,10 @@ const char *bt_zoo_name(bt_zoo_model which)
         return "epidenet";
     case BT_ZOO_EEGNET:
         return "eegnet";
+    case BT_ZOO_TINYMYO:
+        return "tinymyo";
+    case BT_ZOO_TINYMYO_S:
+        return "tinymyo-s";
     }
     return "?";
 }
@@ -273,16 +359,21 @@ bt_zoo_params bt_zoo_defaults(bt_zoo_model which)
 {
     switch (which) {
     case BT_ZOO_EPIDENET:
-        return (bt_zoo_params){2u, 1000u, 11u, 0u, 0u, 0u, 1u};
+        return (bt_zoo_params){2u, 1000u, 11u, 0u, 0u, 0u, 1u, 0u, 0u, 0u, 0u};
     case BT_ZOO_EEGNET:
-        return (bt_zoo_params){22u, 256u, 4u, 8u, 2u, 16u, 1u};
+        return (bt_zoo_params){22u, 256u, 4u, 8u, 2u, 16u, 1u, 0u, 0u, 0u, 0u};
+    case BT_ZOO_TINYMYO:
+        return (bt_zoo_params){16u, 1000u, 6u, 0u, 0u, 0u, 1u, 20u, 192u, 3u, 8u};
+    case BT_ZOO_TINYMYO_S:
+        return (bt_zoo_params){8u, 100u, 6u, 0u, 0u, 0u, 1u, 10u, 32u, 2u, 3u};
     case BT_ZOO_MI_BMINET:
     default:
-        return (bt_zoo_params){8u, 2000u, 4u, 8u, 1u, 16u, 1u};
+        return (bt_zoo_params){8u, 2000u, 4u, 8u, 1u, 16u, 1u, 0u, 0u, 0u, 0u};
     }
 }
 
 #define NORM_EPS 1e-5f
+#define ROPE_BASE 10000.0f
 
 /* 'same' padding of a 1 x k temporal kernel: (k - 1) / 2 left, the rest right (as PyTorch). */
 static void temporal_same(bt_model_writer *w, uint32_t out_c, uint32_t k, uint32_t groups)
@@ -331,6 +422,29 @@ size_t bt_zoo_build(bt_zoo_model which, const bt_zoo_params *p, uint8_t *out, si
         uint32_t t = w.failed ? 1u : w.m.layers[w.m.layer_count - 1].out.w;
         bt_mw_avgpool(&w, 1u, t < 5u ? t : 5u, 1u, t < 5u ? t : 5u);
         bt_mw_flatten(&w);
+        bt_mw_linear(&w, p->classes, true);
+        break;
+    }
+    case BT_ZOO_TINYMYO:
+    case BT_ZOO_TINYMYO_S: {
+        /* Channel-independent patches, pre-norm encoder blocks with rotary attention over all tokens
+         * (positions restart in every channel), MLP ratio 4, mean of the tokens, linear head. */
+        bt_mw_patch_embed(&w, p->width, p->patch, true);
+        uint32_t positions = p->patch ? p->samples / p->patch : 0u;
+        for (uint32_t b = 0; b < p->blocks; b++) {
+            uint32_t block_in = bt_mw_tensor(&w);
+            bt_mw_layernorm(&w, NORM_EPS);
+            bt_mw_attention(&w, p->heads, positions, ROPE_BASE, true);
+            bt_mw_add(&w, block_in);
+            uint32_t mlp_in = bt_mw_tensor(&w);
+            bt_mw_layernorm(&w, NORM_EPS);
+            bt_mw_token_linear(&w, 4u * p->width, true);
+            bt_mw_gelu(&w);
+            bt_mw_token_linear(&w, p->width, true);
+            bt_mw_add(&w, mlp_in);
+        }
+        bt_mw_layernorm(&w, NORM_EPS);
+        bt_mw_token_mean(&w);
         bt_mw_linear(&w, p->classes, true);
         break;
     }

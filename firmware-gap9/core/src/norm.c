@@ -395,13 +395,13 @@ void bt_norm_backward(const bt_norm_geom *g, const bt_real *x, const bt_real *st
 
 static bool finite_positive(float f) { return f > 0.0f && f < 3.0e38f; }
 
-static bool norm_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool norm_derive(bt_layer_desc *d, bt_reject *rj)
 {
     if (!finite_positive(d->f)) {
-        return bt_layer_reject(err, cap, index, "norm eps must be positive");
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "norm eps must be positive");
     }
     if (d->p[0] != 0u && d->in.c % d->p[0] != 0u) {
-        return bt_layer_reject(err, cap, index, "norm group count does not divide the channels");
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "norm group count does not divide the channels");
     }
     d->out = d->in;
     d->weight_count = d->bias_count = d->in.c; /* gamma, beta */
@@ -409,8 +409,8 @@ static bool norm_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
     return true;
 }
 
-static bool norm_plan(const bt_layer_desc *d, const bt_layer_config *cfg, bool train_w, bool need_dx,
-                      bt_layer_plan *p, unsigned index, char *err, size_t cap)
+static bool norm_plan(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need,
+                      bt_layer_plan *p, bt_reject *rj)
 {
     uint32_t g = cfg->norm_groups ? cfg->norm_groups : d->p[0];
     if (g == 0u) {
@@ -420,18 +420,18 @@ static bool norm_plan(const bt_layer_desc *d, const bt_layer_config *cfg, bool t
         char what[96];
         snprintf(what, sizeof what, "%lu norm groups do not divide %lu channels", (unsigned long)g,
                  (unsigned long)d->in.c);
-        return bt_layer_reject(err, cap, index, what);
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, what);
     }
     p->groups = g;
     p->stats_per_sample = cfg->norm_mode == BT_NORM_GROUP;
     /* GROUP: mean and rstd per group and two partial sums per channel, per sample (norm.h). */
     p->stats_elems = p->stats_per_sample ? 2u * g + 2u * d->in.c : 2u * d->in.c;
-    bool need = train_w || need_dx;
+    bool keep = need->train_w || need->need_dx;
     if (cfg->norm_mode == BT_NORM_FROZEN) {
         /* Constant statistics: x-hat only for the gamma gradient. */
-        p->keep = (uint8_t)((train_w ? BT_KEEP_INPUT : 0u) | (need ? BT_KEEP_STATS : 0u));
+        p->keep = (uint8_t)((need->train_w ? BT_KEEP_INPUT : 0u) | (keep ? BT_KEEP_STATS : 0u));
     } else {
-        p->keep = need ? (uint8_t)(BT_KEEP_INPUT | BT_KEEP_STATS) : 0u;
+        p->keep = keep ? (uint8_t)(BT_KEEP_INPUT | BT_KEEP_STATS) : 0u;
     }
     return true;
 }

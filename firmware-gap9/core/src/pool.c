@@ -282,23 +282,23 @@ static bt_pool_geom geom_of(const bt_layer_desc *d)
     return g;
 }
 
-static bool pool_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool pool_derive(bt_layer_desc *d, bt_reject *rj)
 {
     bt_pool_geom g = {d->in.c, d->in.h, d->in.w, 0, 0, d->p[BT_P_POOL_KH], d->p[BT_P_POOL_KW], d->p[BT_P_POOL_SH],
                       d->p[BT_P_POOL_SW]};
     if (!bt_pool_geom_finish(&g)) {
-        return bt_layer_reject(err, cap, index, "pooling window does not fit its input");
+        return bt_layer_reject(rj, BT_MODEL_ERR_LAYER, "pooling window does not fit its input");
     }
     d->out = (bt_shape){d->in.c, g.out_h, g.out_w};
     return true;
 }
 
 /* Max pooling finds each window's maximum again from the input. */
-static bool maxpool_plan(const bt_layer_desc *d, const bt_layer_config *cfg, bool train_w, bool need_dx,
-                         bt_layer_plan *p, unsigned index, char *err, size_t cap)
+static bool maxpool_plan(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need,
+                         bt_layer_plan *p, bt_reject *rj)
 {
-    (void)d, (void)cfg, (void)train_w, (void)index, (void)err, (void)cap;
-    p->keep = need_dx ? BT_KEEP_INPUT : 0u;
+    (void)d, (void)cfg, (void)rj;
+    p->keep = need->need_dx ? BT_KEEP_INPUT : 0u;
     return true;
 }
 

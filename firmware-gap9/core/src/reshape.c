@@ -1,8 +1,8 @@
 #include "bt/reshape.h"
 
-static bool flatten_derive(bt_layer_desc *d, unsigned index, char *err, size_t cap)
+static bool flatten_derive(bt_layer_desc *d, bt_reject *rj)
 {
-    (void)index, (void)err, (void)cap;
+    (void)rj;
     d->out = (bt_shape){bt_shape_size(d->in), 1u, 1u};
     return true;
 }

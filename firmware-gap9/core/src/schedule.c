@@ -19,6 +19,10 @@ static int16_t root_of(const bt_schedule *s, int16_t t)
 
 static int16_t new_tensor(bt_schedule *s, uint32_t elems, bool batched, uint16_t first, uint16_t last)
 {
+    if (s->tensor_count == BT_SCHED_MAX_TENSORS) {
+        s->tensor_count++; /* over: bt_schedule_build refuses the graph */
+        return 0;
+    }
     int16_t t = (int16_t)s->tensor_count++;
     s->root[t] = t;
     s->elems[t] = elems;
@@ -46,8 +50,9 @@ static void share(bt_schedule *s, int16_t t, int16_t with, uint16_t first, uint1
     live(s, t, first, last);
 }
 
-/* Whether a backward step reads an activation stored where activation k is (k and the ones
- * before it that share its storage). */
+/* Whether anything after layer k's forward step reads an activation stored where activation k is
+ * (k and the ones before it that share its storage): a backward step that keeps it, or layer k or a
+ * later one reading it as its second input. Layer k may then not write its output there. */
 static bool storage_read_later(const bt_schedule *s, const bt_sched_layer *ly, uint16_t k)
 {
     int16_t r = root_of(s, s->act[k]);
@@ -58,11 +63,22 @@ static bool storage_read_later(const bt_schedule *s, const bt_sched_layer *ly, u
         if ((j < (int16_t)k && (ly[j].keep & BT_KEEP_INPUT)) || (j > 0 && (ly[j - 1].keep & BT_KEEP_OUTPUT))) {
             return true;
         }
+        for (uint16_t m = k; m < s->layer_count; m++) {
+            if (ly[m].skip == j) {
+                return true;
+            }
+        }
     }
     return false;
 }
 
-void bt_schedule_build(bt_schedule *s, const bt_sched_layer *ly, uint16_t L, uint32_t input_elems, uint32_t classes,
+/* A scratch tensor live at one step, or -1 for none. */
+static int16_t scratch(bt_schedule *s, uint32_t elems, uint16_t step)
+{
+    return elems ? new_tensor(s, elems, false, step, step) : (int16_t)-1;
+}
+
+bool bt_schedule_build(bt_schedule *s, const bt_sched_layer *ly, uint16_t L, uint32_t input_elems, uint32_t classes,
                        const uint32_t persist_elems[BT_SCHED_PERSIST])
 {
     s->layer_count = L;
@@ -87,11 +103,16 @@ void bt_schedule_build(bt_schedule *s, const bt_sched_layer *ly, uint16_t L, uin
         if (l->keep & BT_KEEP_OUTPUT) {
             live(s, out, t_fwd(i), t_bwd(s, i));
         }
+        if (l->skip >= 0) {
+            live(s, s->act[l->skip], t_fwd(i), t_fwd(i));
+        }
         s->stats[i] = -1;
         if (l->stats_elems) {
             uint16_t last = (l->keep & BT_KEEP_STATS) ? t_bwd(s, i) : t_fwd(i);
             s->stats[i] = new_tensor(s, l->stats_elems, l->stats_per_sample, t_fwd(i), last);
         }
+        s->work_fwd[i] = scratch(s, l->work_fwd, t_fwd(i));
+        s->work_bwd[i] = l->run_bwd ? scratch(s, l->work_bwd, t_bwd(s, i)) : (int16_t)-1;
     }
     /* Gradients of activations, backward in place where the layer allows it. */
     for (uint16_t k = 0; k <= L; k++) {
@@ -109,10 +130,20 @@ void bt_schedule_build(bt_schedule *s, const bt_sched_layer *ly, uint16_t L, uin
             s->grad[i] = g;
         }
     }
+    /* Skip gradients: from the skip layer's backward step to the one that makes the source's own
+     * gradient (none when nothing before the source needs it). */
+    for (uint16_t i = 0; i < L; i++) {
+        int16_t a = ly[i].skip;
+        s->skip_grad[i] = -1;
+        if (a >= 0 && ly[i].run_bwd && s->grad[a] >= 0) {
+            s->skip_grad[i] = new_tensor(s, ly[i].out_elems, true, t_bwd(s, i), t_bwd(s, (uint16_t)a));
+        }
+    }
     /* Persistent: weights, gradients, optimiser state. */
     for (int k = 0; k < BT_SCHED_PERSIST; k++) {
         s->persist[k] = new_tensor(s, persist_elems[k], false, 0u, t_end(s));
     }
+    return s->tensor_count <= BT_SCHED_MAX_TENSORS;
 }
 
 bt_status bt_schedule_plan(bt_schedule *s, uint32_t resident, uint32_t batch, uint32_t elem_bytes,

@@ -26,6 +26,32 @@ size_t bt_selfcheck_model(uint8_t *out, size_t cap)
     return bt_mw_finish(&w, 42u, out, cap);
 }
 
+size_t bt_selfcheck_transformer(uint8_t *out, size_t cap, bool recon)
+{
+    static bt_model_writer w;
+    bt_mw_begin(&w, recon ? "selfcheck-recon" : "selfcheck-tf", 1u, BT_SELFCHECK_CHANNELS, BT_SELFCHECK_SAMPLES);
+    bt_mw_patch_embed(&w, 16u, 8u, true); /* 4 channels x 8 patches: 32 tokens of 16 */
+    bt_mw_rope(&w, 8u, 8u, 100.0f);
+    uint32_t block_in = bt_mw_tensor(&w);
+    bt_mw_layernorm(&w, 1e-5f);
+    bt_mw_attention(&w, 2u, 8u, 10000.0f, true);
+    bt_mw_add(&w, block_in);
+    uint32_t mlp_in = bt_mw_tensor(&w);
+    bt_mw_layernorm(&w, 1e-5f);
+    bt_mw_token_linear(&w, 32u, true);
+    bt_mw_gelu(&w);
+    bt_mw_token_linear(&w, 16u, true);
+    bt_mw_add(&w, mlp_in);
+    bt_mw_layernorm(&w, 1e-5f);
+    if (recon) {
+        bt_mw_recon_head(&w, 8u, true); /* back to 4 x 64 */
+    } else {
+        bt_mw_token_mean(&w);
+        bt_mw_linear(&w, BT_SELFCHECK_CLASSES, true);
+    }
+    return bt_mw_finish(&w, 43u, out, cap);
+}
+
 /* Class c: a square-ish wave of period 8 + 8c on channel c (channel 3 carries a mix), plus
  * noise. Integer arithmetic up to the final scaling, so every port makes the same floats. */
 void bt_selfcheck_sample(uint32_t i, bt_real *x, uint32_t *label)
@@ -91,11 +117,12 @@ static void run_one(bt_engine *e, const uint8_t *blob, size_t len, void *arena, 
 
 bt_status bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck_result *out)
 {
-    static uint8_t blob[4096];
+    static uint8_t blob[4096], tf_blob[16384];
     size_t len = bt_selfcheck_model(blob, sizeof blob);
+    size_t tf_len = bt_selfcheck_transformer(tf_blob, sizeof tf_blob, false);
     memset(out, 0, sizeof *out);
     out->samples_per_epoch = EPOCH;
-    if (len == 0u) {
+    if (len == 0u || tf_len == 0u) {
         return BT_STATUS_INTERNAL;
     }
     bt_train_config cfg[BT_SELFCHECK_RUNS];
@@ -110,11 +137,16 @@ bt_status bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfchec
     cfg[1].norm_mode = BT_NORM_FROZEN;
     cfg[2].learning_rate = 0.05f; /* batch norm with training statistics over the batch of 6 */
     cfg[2].norm_mode = BT_NORM_BATCH;
+    cfg[3].optimizer = BT_OPT_ADAM; /* the transformer, one sample per pass */
+    cfg[3].learning_rate = 0.01f;
+    cfg[4].learning_rate = 0.1f; /* the transformer, SGD, passes of 6 samples (batch mode) */
+    cfg[4].norm_mode = BT_NORM_BATCH;
     uint32_t s = bt_crc32c_begin();
     bt_status status = BT_STATUS_OK;
     for (uint32_t k = 0; k < BT_SELFCHECK_RUNS; k++) {
         bt_selfcheck_run *r = &out->runs[k];
-        run_one(e, blob, len, arena, arena_size, &cfg[k], r);
+        bool tf = k >= BT_SELFCHECK_CNN_RUNS;
+        run_one(e, tf ? tf_blob : blob, tf ? tf_len : len, arena, arena_size, &cfg[k], r);
         uint8_t b[8] = {(uint8_t)r->weights_crc, (uint8_t)(r->weights_crc >> 8), (uint8_t)(r->weights_crc >> 16),
                         (uint8_t)(r->weights_crc >> 24), (uint8_t)r->last_loss_bits,
                         (uint8_t)(r->last_loss_bits >> 8), (uint8_t)(r->last_loss_bits >> 16),

@@ -1,5 +1,6 @@
-/* Element-wise activations, layer kinds RELU and ELU (alpha in the layer's f). y may alias x,
- * dx may alias dy; the backward passes use the forward output. */
+/* Element-wise activations, layer kinds RELU, ELU (alpha in the layer's f) and GELU (tanh form).
+ * y may alias x, dx may alias dy; the ReLU and ELU backward passes use the forward output, GELU's
+ * its input. */
 #ifndef BT_ACTIVATION_H
 #define BT_ACTIVATION_H
 
@@ -13,7 +14,11 @@ void bt_relu_backward(uint32_t count, const bt_real *y, const bt_real *dy, bt_re
 void bt_elu_forward(uint32_t count, bt_real alpha, const bt_real *x, bt_real *y);
 void bt_elu_backward(uint32_t count, bt_real alpha, const bt_real *y, const bt_real *dy, bt_real *dx);
 
+void bt_gelu_forward(uint32_t count, const bt_real *x, bt_real *y);
+void bt_gelu_backward(uint32_t count, const bt_real *x, const bt_real *dy, bt_real *dx);
+
 extern const bt_layer_ops bt_kind_relu;
 extern const bt_layer_ops bt_kind_elu;
+extern const bt_layer_ops bt_kind_gelu;
 
 #endif

@@ -10,6 +10,8 @@
 
 /* e^x; overflows to +inf above ~88.7 (float), flushes to 0 below the subnormal range. */
 bt_real bt_exp(bt_real x);
+/* sin x and cos x, for |x| up to a few thousand (rotary angles: position times frequency). */
+void bt_sincos(bt_real x, bt_real *sin_out, bt_real *cos_out);
 /* Natural logarithm for x > 0 (normal or subnormal); -inf for 0, NaN for negative input. */
 bt_real bt_log(bt_real x);
 /* Square root: IEEE 754 requires it correctly rounded, so the hardware instruction is portable. */

@@ -74,6 +74,7 @@ typedef struct bt_plan_report {
     uint16_t tensor_count;
     uint16_t batch_resident;  /* samples of activations resident: B in BATCH norm mode, else 1 */
     bool fits;
+    uint8_t reason;           /* bt_model_reason of a refused model or configuration */
     char message[160];
 } bt_plan_report;
 
@@ -112,7 +113,7 @@ typedef struct bt_engine {
     uint32_t refused_steps;   /* steps refused for non-finite results (weights unchanged) */
     uint32_t refused_samples; /* training samples refused for non-finite input or loss */
     bt_real adam_b1t, adam_b2t;
-    uint32_t labels[BT_MODEL_MAX_LAYERS]; /* labels of one BATCH-mode pass (B <= 64) */
+    uint32_t labels[64]; /* labels of one BATCH-mode pass (B <= 64) */
     bool loaded;
     bt_plan_report report;
     bt_engine_observer observer; /* NULL: none (bt_engine_observe) */

@@ -34,12 +34,21 @@ typedef struct bt_layer_config {
     float bn_momentum;    /* batch norm: running-statistics update */
 } bt_layer_config;
 
+/* What trains in a layer and what its backward pass must produce (bt_layer_ops.plan). */
+typedef struct bt_layer_need {
+    bool train_w, train_b; /* its weights / biases train */
+    bool need_dx;          /* an earlier layer needs the input gradient */
+} bt_layer_need;
+
 /* What a layer decided for one configuration (bt_layer_ops.plan). */
 typedef struct bt_layer_plan {
     uint32_t groups;       /* norm: statistics groups */
     uint32_t stats_elems;  /* forward statistics kept, per sample when stats_per_sample */
     bool stats_per_sample;
     uint8_t keep;          /* BT_KEEP_*: what the backward pass reads */
+    /* Scratch of one call (not per sample), planned like any tensor: live during the layer's
+     * forward step and during its backward step only. */
+    uint32_t work_fwd, work_bwd;
 } bt_layer_plan;
 
 /* The buffers of one forward or backward call. Inputs the layer did not ask to keep are NULL in
@@ -57,6 +66,9 @@ typedef struct bt_layer_call {
     bt_real *w, *b, *buf; /* weights, bias, buffers (running statistics); NULL when absent */
     bt_real *gw, *gb;    /* gradient accumulators; NULL when not trained */
     bt_real *stats;      /* forward statistics */
+    bt_real *work;       /* the pass's scratch (plan work_fwd / work_bwd), NULL when none */
+    const bt_real *skip; /* forward: the second input (desc skip), NULL when none */
+    bt_real *dskip;      /* backward: where its gradient goes, NULL when no layer needs it */
 } bt_layer_call;
 
 /* Where a layer's initial parameters go (MODEL.md section 4): put() writes the next value in
@@ -72,12 +84,13 @@ typedef struct bt_layer_ops {
     const char *name;
     uint8_t fwd_inplace; /* bt_inplace */
     bool bwd_inplace;    /* dx may be dy's storage */
-    /* From d->in, d->p[], d->f and d->flags: d->out, weight/bias/buffer counts and d->macs (forward,
-     * one sample). false with a reason when the layer does not fit its input. */
-    bool (*derive)(bt_layer_desc *d, unsigned index, char *err, size_t cap);
-    /* Decisions for one configuration; may be NULL (nothing kept beyond `keep`). */
-    bool (*plan)(const bt_layer_desc *d, const bt_layer_config *cfg, bool train_w, bool need_dx, bt_layer_plan *p,
-                 unsigned index, char *err, size_t cap);
+    /* From d->in, d->p[], d->f and d->flags: d->out, weight/bias/buffer counts, d->macs (forward,
+     * one sample) and d->skip (a second input). false with a reason when the layer does not fit
+     * its input. */
+    bool (*derive)(bt_layer_desc *d, bt_reject *rj);
+    /* Decisions for one configuration; may be NULL (nothing kept, no scratch). */
+    bool (*plan)(const bt_layer_desc *d, const bt_layer_config *cfg, const bt_layer_need *need, bt_layer_plan *p,
+                 bt_reject *rj);
     void (*forward)(const bt_layer_call *c);  /* NULL: a view, nothing to compute */
     void (*backward)(const bt_layer_call *c); /* NULL: the gradient passes through unchanged */
     /* The initial parameters, weight-section order; NULL for kinds without parameters. */
@@ -93,8 +106,9 @@ const bt_layer_ops *bt_layer_ops_find(uint8_t kind);
  * norm parameters cost no MACs. */
 uint64_t bt_layer_macs(const bt_layer_desc *d, bool training, bool train_w, bool need_dx);
 
-/* For kinds' derive functions: writes "layer <index>: <what>" into err and returns false. */
-bool bt_layer_reject(char *err, size_t cap, unsigned index, const char *what);
+/* For kinds' derive and plan functions: writes "layer <index>: <what>" and the bt_model_reason
+ * into rj and returns false. */
+bool bt_layer_reject(bt_reject *rj, uint8_t reason, const char *what);
 
 /* For kinds' init functions: count values He-uniform over fan_in (MODEL.md section 4), or count
  * copies of one value. */

@@ -6,10 +6,17 @@
  *                that keeps them (a layer's input or output, declared with BT_KEEP_*);
  *   gradients    from the backward step that makes them to the one that consumes them;
  *   statistics   a layer's forward statistics (norm), to its backward step when kept;
+ *   scratch      a layer's working memory, during its forward step and (another tensor) during its
+ *                backward step only;
+ *   skip         a layer that reads an earlier activation as its second input (a skip connection:
+ *                residual add) keeps that activation until its forward step; its backward step
+ *                puts the gradient for that activation into a tensor of its own, which lives until
+ *                the backward step that makes the activation's gradient, where the two are added;
  *   persistent   weights, gradient accumulators and optimiser state, for the whole run.
  * In place where the layer allows it: a view (flatten) always shares its input's storage; a
  * forward marked BT_INPLACE_IF_UNUSED shares it when no backward step reads any activation
- * stored there; a backward marked bwd_inplace writes the input gradient over the output gradient.
+ * stored there (by a backward step, or by a later layer's second input); a backward marked
+ * bwd_inplace writes the input gradient over the output gradient.
  * Tensors sharing storage have one root; the planner places roots only.
  *
  * The schedule knows nothing of layer kinds or the protocol: the engine describes each layer with
@@ -23,10 +30,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bt/model.h"
 #include "bt/planner.h"
 #include "bt/status.h"
 
-#define BT_SCHED_MAX_LAYERS 64u
+#define BT_SCHED_MAX_LAYERS BT_MODEL_MAX_LAYERS
+/* Activations, gradients, statistics and the persistent tensors take at most 3 L + 6; scratch and
+ * skip gradients come on top for the layers that have them (attention, rotary, residual add), and
+ * those layers have no statistics or share their activations, so real models stay within 3 L + 8
+ * (a pre-norm transformer block of 8 layers takes 23). A graph needing more is refused. */
 #define BT_SCHED_MAX_TENSORS (3u * BT_SCHED_MAX_LAYERS + 8u)
 
 /* What a backward pass reads from the forward pass. */
@@ -49,6 +61,8 @@ typedef struct bt_sched_layer {
     bool bwd_inplace;     /* input gradient may overwrite the output gradient */
     bool run_bwd;         /* the backward step runs */
     bool need_dx;         /* it computes an input gradient */
+    uint32_t work_fwd, work_bwd; /* scratch elements of its forward / backward step (0: none) */
+    int16_t skip;         /* activation read as a second input, -1: none */
 } bt_sched_layer;
 
 /* Persistent tensors, in this order in bt_schedule.persist. */
@@ -60,6 +74,9 @@ typedef struct bt_schedule {
     int16_t act[BT_SCHED_MAX_LAYERS + 1];  /* activation k: input of layer k (k = 0: the sample) */
     int16_t grad[BT_SCHED_MAX_LAYERS + 1]; /* gradient of activation k, -1 when not computed */
     int16_t stats[BT_SCHED_MAX_LAYERS];    /* statistics of layer i, -1 when none */
+    int16_t work_fwd[BT_SCHED_MAX_LAYERS]; /* scratch of layer i's forward / backward step, -1: none */
+    int16_t work_bwd[BT_SCHED_MAX_LAYERS];
+    int16_t skip_grad[BT_SCHED_MAX_LAYERS]; /* gradient layer i sends through its skip, -1: none */
     int16_t persist[BT_SCHED_PERSIST];
     int16_t root[BT_SCHED_MAX_TENSORS];    /* in-place tensors share their root's storage */
     uint32_t elems[BT_SCHED_MAX_TENSORS];  /* per sample for batched tensors */
@@ -77,8 +94,10 @@ typedef struct bt_schedule_sizes {
 } bt_schedule_sizes;
 
 /* Derives the tensors and their lifetimes. input_elems and classes are per sample; persist_elems
- * gives the element counts of the persistent tensors (0: absent). */
-void bt_schedule_build(bt_schedule *s, const bt_sched_layer *layers, uint16_t layer_count, uint32_t input_elems,
+ * gives the element counts of the persistent tensors (0: absent). Skip sources must come before
+ * their layer (the model parser checks it). false when the graph needs more than
+ * BT_SCHED_MAX_TENSORS tensors. */
+bool bt_schedule_build(bt_schedule *s, const bt_sched_layer *layers, uint16_t layer_count, uint32_t input_elems,
                        uint32_t classes, const uint32_t persist_elems[BT_SCHED_PERSIST]);
 
 /* Sizes every tensor for `resident` samples of activations and `elem_bytes` per element, plans

@@ -4,12 +4,14 @@
 #ifndef BT_SELFCHECK_H
 #define BT_SELFCHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bt/engine.h"
 
-#define BT_SELFCHECK_RUNS 3u
+#define BT_SELFCHECK_RUNS 5u     /* three with the CNN, then two with the transformer */
+#define BT_SELFCHECK_CNN_RUNS 3u
 
 typedef struct bt_selfcheck_run {
     bt_status status;        /* BT_STATUS_OK or the first error */
@@ -21,7 +23,9 @@ typedef struct bt_selfcheck_run {
 } bt_selfcheck_run;
 
 typedef struct bt_selfcheck_result {
-    bt_selfcheck_run runs[BT_SELFCHECK_RUNS]; /* SGD + group norm, Adam + frozen BN, SGD + batch BN */
+    /* CNN: SGD + group norm, Adam + frozen BN, SGD + batch BN; transformer: Adam one sample per
+     * pass, SGD in passes of the whole batch (batch norm mode). */
+    bt_selfcheck_run runs[BT_SELFCHECK_RUNS];
     uint32_t combined_crc;
     uint32_t samples_per_epoch;
 } bt_selfcheck_result;
@@ -31,6 +35,10 @@ bt_status bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfchec
 
 /* The built-in model's blob (for tests that want to train it differently). */
 size_t bt_selfcheck_model(uint8_t *out, size_t cap);
+/* The built-in transformer (every token-sequence layer kind): patch embedding, rotary embedding,
+ * one pre-norm encoder block with two skip connections, then mean pooling and a linear classifier,
+ * or (recon) a reconstruction head back to the input's shape. */
+size_t bt_selfcheck_transformer(uint8_t *out, size_t cap, bool recon);
 
 /* The synthetic data set: sample i (0 <= i < count) of the separable 3-class problem. */
 void bt_selfcheck_sample(uint32_t i, bt_real *x, uint32_t *label);

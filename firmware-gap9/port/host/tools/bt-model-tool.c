@@ -6,11 +6,13 @@
  *                                       loss, and every trained layer's weight and bias gradients
  *                                       (X.f32: the input, float32 little-endian; an independent
  *                                       reference such as libtorch checks them)
- *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet) or the
- *                                       self-check model (selfcheck)
+ *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet, tinymyo,
+ *                                       tinymyo-s) or a self-check model (selfcheck, selfcheck-tf,
+ *                                       selfcheck-recon)
  * Options: --batch B --scope full|last|bias|frozen --norm group|batch|frozen --groups G
  *          --optim sgd|adam --lr X --arena BYTES
- * Exit codes: 0 ok, 1 bad input, 2 the plan does not fit the arena. */
+ * Exit codes: 0 ok, 1 bad input, 2 the plan does not fit the arena. A refused model with --json:
+ * {"fits": false, "reason": N, "reason_name": "...", "message": "..."} (MODEL.md section 6). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
@@ -25,7 +27,7 @@
 /* What the virtual GAP9 leaves for the arena: L2 (1.5 MiB) less 128 KiB for code and static data. */
 #define BT_DEFAULT_ARENA (1408u * 1024u)
 #define BT_MAX_ARENA (64u * 1024u * 1024u)
-#define BT_MAX_BLOB (4u * 1024u * 1024u)
+#define BT_MAX_BLOB (32u * 1024u * 1024u) /* TinyMyo at its reference sizes: 14.4 MB */
 
 static uint8_t arena[BT_MAX_ARENA] __attribute__((aligned(16)));
 static uint8_t blob[BT_MAX_BLOB];
@@ -36,8 +38,9 @@ static int usage(void)
     fprintf(stderr, "usage: bt-model-tool plan|bench|grads FILE [--batch B] [--scope full|last|bias|frozen]\n"
                     "         [--norm group|batch|frozen] [--groups G] [--optim sgd|adam] [--lr X]\n"
                     "         [--arena BYTES] [--samples N] [--json] [--input X.f32 --label L]\n"
-                    "       bt-model-tool zoo mi-bminet|epidenet|eegnet|selfcheck --out FILE [--channels C]\n"
-                    "         [--samples T] [--classes K] [--f1 F] [--d D] [--f2 F] [--seed S]\n");
+                    "       bt-model-tool zoo mi-bminet|epidenet|eegnet|tinymyo|tinymyo-s|selfcheck|selfcheck-tf|\n"
+                    "         selfcheck-recon --out FILE [--channels C] [--samples T] [--classes K] [--f1 F]\n"
+                    "         [--d D] [--f2 F] [--patch P] [--width W] [--heads H] [--blocks N] [--seed S]\n");
     return 1;
 }
 
@@ -112,6 +115,14 @@ static bool parse_options(int argc, char **argv, int start, options *o)
             o->zoo.d = (uint32_t)n;
         } else if (strcmp(a, "--f2") == 0 && n > 0) {
             o->zoo.f2 = (uint32_t)n;
+        } else if (strcmp(a, "--patch") == 0 && n > 0) {
+            o->zoo.patch = (uint32_t)n;
+        } else if (strcmp(a, "--width") == 0 && n > 0) {
+            o->zoo.width = (uint32_t)n;
+        } else if (strcmp(a, "--heads") == 0 && n > 0) {
+            o->zoo.heads = (uint32_t)n;
+        } else if (strcmp(a, "--blocks") == 0 && n > 0) {
+            o->zoo.blocks = (uint32_t)n;
         } else if (strcmp(a, "--seed") == 0 && n >= 0) {
             o->zoo.seed = (uint32_t)n;
         } else {
@@ -311,17 +322,19 @@ int main(int argc, char **argv)
     o.arena = BT_DEFAULT_ARENA;
     o.samples = 64;
     if (strcmp(argv[1], "zoo") == 0) {
-        static const char *const names[] = {"mi-bminet", "epidenet", "eegnet", "selfcheck"};
-        int which = pick(argv[2], names, 4);
+        static const char *const names[] = {"mi-bminet", "epidenet",     "eegnet",         "tinymyo",
+                                            "tinymyo-s", "selfcheck",    "selfcheck-tf",   "selfcheck-recon"};
+        int which = pick(argv[2], names, 8);
         if (which < 0) {
             return usage();
         }
-        o.zoo = bt_zoo_defaults(which == 3 ? BT_ZOO_MI_BMINET : (bt_zoo_model)which);
+        o.zoo = bt_zoo_defaults(which >= 5 ? BT_ZOO_MI_BMINET : (bt_zoo_model)which);
         if (!parse_options(argc, argv, 3, &o) || !o.out) {
             return usage();
         }
-        size_t n = which == 3 ? bt_selfcheck_model(blob, sizeof blob)
-                              : bt_zoo_build((bt_zoo_model)which, &o.zoo, blob, sizeof blob);
+        size_t n = which == 5   ? bt_selfcheck_model(blob, sizeof blob)
+                   : which >= 6 ? bt_selfcheck_transformer(blob, sizeof blob, which == 7)
+                                : bt_zoo_build((bt_zoo_model)which, &o.zoo, blob, sizeof blob);
         FILE *f = n ? fopen(o.out, "wb") : NULL;
         if (!f || fwrite(blob, 1, n, f) != n) {
             fprintf(stderr, "cannot build or write the model\n");
@@ -342,6 +355,12 @@ int main(int argc, char **argv)
     bt_plan_report r;
     bt_status rc = bt_engine_load(&engine, blob, len, arena, o.arena, &o.cfg, &r);
     if (rc == BT_STATUS_BAD_INPUT) {
+        if (o.json) {
+            printf("{\"fits\": false, \"reason\": %u, \"reason_name\": \"%s\", \"message\": ", r.reason,
+                   bt_model_reason_name(r.reason));
+            json_string(r.message);
+            printf("}\n");
+        }
         fprintf(stderr, "%s: %s\n", argv[2], r.message);
         return 1;
     }
