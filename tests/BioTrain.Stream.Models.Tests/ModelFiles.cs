@@ -5,7 +5,7 @@ namespace BioTrain.Stream.Models.Tests;
 /// <summary>protocol/models of the source tree and its manifest.tsv.</summary>
 internal static class ModelFiles
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => RepoPaths.Root;
 
     public static string Directory => Path.Combine(RepoRoot, "protocol", "models");
 
@@ -47,17 +47,4 @@ internal static class ModelFiles
             .Build(42);
 
     public static ModelDefinition Build(Entry e) => e.Model == "selfcheck" ? SelfCheck() : ModelZoo.Build(e.Model, e.Options);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("source tree not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using BioTrain.Stream.Device;
 using BioTrain.Stream.Device.Addressing;
 using BioTrain.Stream.Device.Protocol.Messages;
 using BioTrain.Stream.Experiments;
@@ -173,24 +174,17 @@ internal static class ExperimentCommands
         return command;
     }
 
-    private static string DataDirectory(string dataset, DirectoryInfo? given) =>
-        given?.FullName ?? DatasetCatalog.DefaultDataDirectory(dataset, RepositoryRoot());
-
-    /// <summary>The checkout the command runs in: upwards from the working directory, else from the executable.</summary>
-    private static string RepositoryRoot()
+    private static string DataDirectory(string dataset, DirectoryInfo? given)
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        if (given is not null)
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
+            return given.FullName;
         }
 
-        return Environment.CurrentDirectory;
+        var paths = ProductPaths.Locate();
+        return DatasetCatalog.IsProjectData(dataset)
+            ? paths.ReplayData ?? throw new DatasetFormatException($"{dataset}: the shipped replay-data/ was not found (give --data-dir)")
+            : paths.SharedReplayData;
     }
 
     private static List<int> Integers(string text, string option)

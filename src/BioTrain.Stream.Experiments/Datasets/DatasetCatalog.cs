@@ -12,10 +12,6 @@ public static class DatasetCatalog
     /// <summary>True for the project's own recordings (read from the repository's replay-data/), false for the shared real ones.</summary>
     public static bool IsProjectData(string name) => name.StartsWith("synthetic-", StringComparison.Ordinal);
 
-    /// <summary>The default data folder: the repository's replay-data/ for synthetic sets, ../shared/replay-data beside the repository otherwise.</summary>
-    public static string DefaultDataDirectory(string name, string repositoryRoot) =>
-        IsProjectData(name) ? Path.Combine(repositoryRoot, "replay-data") : Path.GetFullPath(Path.Combine(repositoryRoot, "..", "shared", "replay-data"));
-
     public static async Task<Dataset> LoadAsync(string name, string dataDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
