@@ -5,7 +5,7 @@ public static class DatasetCatalog
 {
     public static IReadOnlyList<string> Names { get; } =
     [
-        "uci-emg", "mi-openbci", "eegmmidb", "bulling-eog", "bci-essentials",
+        "uci-emg", "unibo-inail", "mi-openbci", "eegmmidb", "bulling-eog", "bci-essentials",
         "synthetic-eeg", "synthetic-emg", "synthetic-eog", "synthetic-shift",
     ];
 
@@ -20,6 +20,7 @@ public static class DatasetCatalog
             "synthetic-shift" => SubjectShiftGenerator.Generate(),
             "synthetic-eeg" or "synthetic-emg" or "synthetic-eog" => await SyntheticReplayLoader.LoadAsync(name, dataDirectory, cancellationToken).ConfigureAwait(false),
             "uci-emg" => await UciEmgLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
+            "unibo-inail" => await UniboInailLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
             "mi-openbci" => await MiOpenBciLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
             "eegmmidb" => await EegmmidbLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
             "bulling-eog" => await BullingEogLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
