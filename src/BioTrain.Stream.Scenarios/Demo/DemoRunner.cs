@@ -269,16 +269,10 @@ public static class DemoRunner
         }
 
         await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
-        var device = new DeviceSession(connection.Client);
-        await device.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
-        await device.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
-        var correct = 0;
-        foreach (var chunk in samples.Chunk(64))
-        {
-            correct += (await device.EvaluateAsync(chunk, ct).ConfigureAwait(false)).Correct;
-        }
-
-        return (double)correct / samples.Count;
+        var trainer = new DeviceTrainer(new DeviceSession(connection.Client));
+        await trainer.Session.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
+        await trainer.Session.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
+        return await trainer.AccuracyAsync(samples, ct).ConfigureAwait(false);
     }
 
     private static SessionOptions SessionFor(DemoOptions options, DeviceAddress address, string subject)
@@ -295,14 +289,10 @@ public static class DemoRunner
     private static async Task PretrainAsync(byte[] model, IReadOnlyList<LabelledSample> windows, int epochs, string weightsPath, CancellationToken ct)
     {
         await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
-        var device = new DeviceSession(connection.Client);
-        await device.LoadModelAsync(model, new TrainingConfig { Optimizer = Optimizer.Adam, LearningRate = 0.002f, BatchSize = 16 }, ct).ConfigureAwait(false);
-        foreach (var batch in ShuffledBatches.Of(windows, epochs, 16, seed: 5))
-        {
-            await device.TrainBatchAsync(batch, ct).ConfigureAwait(false);
-        }
-
-        var weights = await device.ReadWeightsAsync(ct).ConfigureAwait(false);
+        var trainer = new DeviceTrainer(new DeviceSession(connection.Client));
+        await trainer.Session.LoadModelAsync(model, new TrainingConfig { Optimizer = Optimizer.Adam, LearningRate = 0.002f, BatchSize = 16 }, ct).ConfigureAwait(false);
+        await trainer.TrainAsync(ShuffledBatches.Of(windows, epochs, 16, seed: 5), ct).ConfigureAwait(false);
+        var weights = await trainer.Session.ReadWeightsAsync(ct).ConfigureAwait(false);
         await File.WriteAllBytesAsync(weightsPath, weights.Bytes.ToArray(), ct).ConfigureAwait(false);
     }
 
