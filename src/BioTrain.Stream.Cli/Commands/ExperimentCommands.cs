@@ -7,6 +7,7 @@ using BioTrain.Stream.Device.Protocol.Messages;
 using BioTrain.Stream.Experiments;
 using BioTrain.Stream.Experiments.Datasets;
 using BioTrain.Stream.Experiments.Datasets.Mat;
+using BioTrain.Stream.Experiments.Drift;
 using BioTrain.Stream.Experiments.Results;
 
 namespace BioTrain.Stream.Cli.Commands;
@@ -33,8 +34,12 @@ internal static class ExperimentCommands
         command.SetAction((parse, ct) => Run(async () =>
         {
             var dir = parse.GetValue(directory)!.FullName;
-            var report = await ResultWriter.ReadAsync(dir, ct).ConfigureAwait(false);
-            foreach (var file in await ResultWriter.WriteAsync(report, dir, ct).ConfigureAwait(false))
+            // A drift report is told apart by a field only it has.
+            var isDrift = (await File.ReadAllTextAsync(Path.Combine(dir, "results.json"), ct).ConfigureAwait(false)).Contains("\"dayOneEpochs\"", StringComparison.Ordinal);
+            var written = isDrift
+                ? await DriftResultWriter.WriteAsync(await DriftResultWriter.ReadAsync(dir, ct).ConfigureAwait(false), dir, ct).ConfigureAwait(false)
+                : await ResultWriter.WriteAsync(await ResultWriter.ReadAsync(dir, ct).ConfigureAwait(false), dir, ct).ConfigureAwait(false);
+            foreach (var file in written)
             {
                 Console.WriteLine($"wrote {file}");
             }
@@ -94,10 +99,17 @@ internal static class ExperimentCommands
         var calibrationNorm = new Option<string?>("--calibration-norm") { Description = "Override: normalisation in calibration only (e.g. frozen after --norm batch)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "Override: sgd or adam" };
         var batch = new Option<int?>("--batch") { Description = "Override: samples per optimiser step, 1-64 (batch norm needs the batch resident on the device)" };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "calibration (day-1 calibration of held-out subjects) or drift (multi-day sets: none/last/full on each later day's first K repetitions per class, K from --calibration-trials, default 1,2,3)",
+            DefaultValueFactory = _ => "calibration",
+        };
+        var dayOneEpochs = new Option<int>("--day1-epochs") { Description = "Drift: pretraining epochs on the user's own day 1", DefaultValueFactory = _ => 30 };
         var command = new Command("calibration",
             "Leave-one-subject-out: pretrain on the others (native virtual device), calibrate the held-out subject with each mode and size, test on its unused data; drift where there is a second session.")
         {
             name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, calibrationNorm, optimizer, batch,
+            protocol, dayOneEpochs,
         };
         command.SetAction((parse, ct) => Run(async () =>
         {
@@ -141,13 +153,32 @@ internal static class ExperimentCommands
                 DriftTrials = parse.GetValue(driftTrials),
                 Recipe = recipe,
             };
+            var commandLine = "./biotrain " + string.Join(" ", parse.Tokens.Select(t => t.Value));
+            switch (parse.GetValue(protocol))
+            {
+                case "drift":
+                    var driftOptions = new DriftOptions
+                    {
+                        Trials = options.CalibrationTrials.Count > 0 ? options.CalibrationTrials : [1, 2, 3],
+                        Seeds = options.Seeds,
+                        MaxUsers = options.MaxHeldOut,
+                        DayOneEpochs = isQuick ? Math.Max(1, parse.GetValue(dayOneEpochs) / 2) : parse.GetValue(dayOneEpochs),
+                    };
+                    await RunDriftAsync(dataset, driftOptions, options, commandLine, parse.GetValue(output)!.FullName, clock, ct).ConfigureAwait(false);
+                    return 0;
+                case "calibration":
+                    break;
+                case var other:
+                    throw new ArgumentException($"--protocol {other}: calibration or drift");
+            }
+
             var experiment = new CalibrationExperiment(dataset, options, Console.Error);
             var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
             var heldOut = runs.Select(r => r.HeldOut).Distinct().Count();
             var report = new ExperimentReport
             {
                 Dataset = dataset.Name,
-                Command = "./biotrain " + string.Join(" ", parse.Tokens.Select(t => t.Value)),
+                Command = commandLine,
                 Model = dataset.Model.ToString(),
                 Preprocessing = dataset.Preprocessing,
                 HoldOutUnit = dataset.HoldOutUnit,
@@ -172,6 +203,32 @@ internal static class ExperimentCommands
             return 0;
         }));
         return command;
+    }
+
+    private static async Task RunDriftAsync(Dataset dataset, DriftOptions options, CalibrationOptions calibration, string command, string output, Stopwatch clock, CancellationToken ct)
+    {
+        var experiment = new DriftExperiment(dataset, options, calibration, Console.Error);
+        var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
+        var report = new DriftReport
+        {
+            Dataset = dataset.Name,
+            Command = command,
+            Model = dataset.Model.ToString(),
+            Preprocessing = dataset.Preprocessing,
+            Seeds = options.Seeds,
+            Trials = options.Trials,
+            Recipe = experiment.Recipe,
+            DayOneEpochs = options.DayOneEpochs,
+            ChanceLevel = 1.0 / dataset.Classes.Count,
+            ElapsedSeconds = clock.Elapsed.TotalSeconds,
+            Runs = runs,
+        };
+        var files = await DriftResultWriter.WriteAsync(report, output, ct).ConfigureAwait(false);
+        Console.Write(DriftResultWriter.Markdown(report));
+        foreach (var file in files)
+        {
+            Console.WriteLine($"wrote {file}");
+        }
     }
 
     private static string DataDirectory(string dataset, DirectoryInfo? given)
