@@ -26,10 +26,10 @@ public sealed class DriftExperiment(Dataset dataset, DriftOptions options, Calib
 
     public async Task<IReadOnlyList<DriftRun>> RunAsync(CancellationToken cancellationToken)
     {
-        var users = _dataset.Subjects.Where(s => s.Sessions.Count >= 2).ToList();
-        if (users.Count < 2)
+        var users = _dataset.Subjects.Where(s => s.Sessions.Count >= 2 && s.Role != SubjectRole.SourceOnly).ToList();
+        if (users.Count == 0 || _dataset.Subjects.Count < 2)
         {
-            throw new DatasetFormatException($"{_dataset.Name}: the drift protocol needs at least 2 users with 2 or more days");
+            throw new DatasetFormatException($"{_dataset.Name}: the drift protocol needs at least 2 subjects, and some with 2 or more sessions (days)");
         }
 
         if (_options.MaxUsers > 0)
@@ -46,7 +46,7 @@ public sealed class DriftExperiment(Dataset dataset, DriftOptions options, Calib
             foreach (var user in users)
             {
                 var blob = ModelFormat.Write(_dataset.Model.Build(checked((uint)seed)));
-                var others = _dataset.Subjects.Where(s => s != user).SelectMany(s => s.Sessions).SelectMany(s => s.Epochs).ToList();
+                var others = _dataset.Subjects.Where(s => s != user && s.Role != SubjectRole.TargetOnly).SelectMany(s => s.Sessions).SelectMany(s => s.Epochs).ToList();
                 var fromOthers = await runner.PretrainAsync(blob, others, seed, cancellationToken).ConfigureAwait(false);
                 Log($"seed {seed} {user.Id}: pretrained on the other users ({others.Count} windows, {fromOthers.Steps} steps, training accuracy {fromOthers.TrainingAccuracy:P1})");
                 var dayOne = user.Sessions[0].Epochs;
