@@ -39,10 +39,7 @@ internal static class ExperimentCommands
             var written = isDrift
                 ? await DriftResultWriter.WriteAsync(await DriftResultWriter.ReadAsync(dir, ct).ConfigureAwait(false), dir, ct).ConfigureAwait(false)
                 : await ResultWriter.WriteAsync(await ResultWriter.ReadAsync(dir, ct).ConfigureAwait(false), dir, ct).ConfigureAwait(false);
-            foreach (var file in written)
-            {
-                Console.WriteLine($"wrote {file}");
-            }
+            Written(written);
 
             return 0;
         }));
@@ -193,12 +190,8 @@ internal static class ExperimentCommands
                 Summary = ResultSummary.Summarise(runs),
                 Runs = runs,
             };
-            var files = await ResultWriter.WriteAsync(report, parse.GetValue(output)!.FullName, ct).ConfigureAwait(false);
             Console.Write(ResultWriter.Markdown(report));
-            foreach (var file in files)
-            {
-                Console.WriteLine($"wrote {file}");
-            }
+            Written(await ResultWriter.WriteAsync(report, parse.GetValue(output)!.FullName, ct).ConfigureAwait(false));
 
             return 0;
         }));
@@ -223,8 +216,12 @@ internal static class ExperimentCommands
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
             Runs = runs,
         };
-        var files = await DriftResultWriter.WriteAsync(report, output, ct).ConfigureAwait(false);
         Console.Write(DriftResultWriter.Markdown(report));
+        Written(await DriftResultWriter.WriteAsync(report, output, ct).ConfigureAwait(false));
+    }
+
+    private static void Written(IEnumerable<string> files)
+    {
         foreach (var file in files)
         {
             Console.WriteLine($"wrote {file}");

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using BioTrain.Stream.Experiments.Results;
 
 namespace BioTrain.Stream.Experiments.Drift;
 
@@ -12,21 +11,8 @@ public static class DriftResultWriter
     public static readonly IReadOnlyList<string> Variants = ["independent", "cumulative"];
     public static readonly IReadOnlyList<string> Modes = ["none", "last", "full"];
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public static async Task<DriftReport> ReadAsync(string directory, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(directory, "results.json");
-        await using var stream = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync<DriftReport>(stream, Json, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException($"{path} holds no drift report");
-    }
+    /// <summary>Reads a report written by <see cref="WriteAsync"/> back from its results.json.</summary>
+    public static Task<DriftReport> ReadAsync(string directory, CancellationToken cancellationToken) => ReportJson.ReadAsync<DriftReport>(directory, cancellationToken);
 
     public static async Task<IReadOnlyList<string>> WriteAsync(DriftReport report, string directory, CancellationToken cancellationToken)
     {
@@ -36,7 +22,7 @@ public static class DriftResultWriter
         foreach (var (name, content) in new[]
         {
             ("results.md", Markdown(report)), ("summary.csv", SummaryCsv(report)), ("runs.csv", RunsCsv(report.Runs)),
-            ("results.json", JsonSerializer.Serialize(report, Json) + "\n"),
+            ("results.json", ReportJson.Write(report)),
         })
         {
             var path = Path.Combine(directory, name);

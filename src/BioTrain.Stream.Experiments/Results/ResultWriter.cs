@@ -1,29 +1,13 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace BioTrain.Stream.Experiments.Results;
 
 /// <summary>Writes a report as results.md, summary.csv, runs.csv, results.json and accuracy.png in one folder.</summary>
 public static class ResultWriter
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>Reads a report written by <see cref="WriteAsync"/> back from its results.json.</summary>
-    public static async Task<ExperimentReport> ReadAsync(string directory, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(directory, "results.json");
-        await using var stream = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync<ExperimentReport>(stream, Json, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException($"{path} holds no report");
-    }
+    public static Task<ExperimentReport> ReadAsync(string directory, CancellationToken cancellationToken) => ReportJson.ReadAsync<ExperimentReport>(directory, cancellationToken);
 
     public static async Task<IReadOnlyList<string>> WriteAsync(ExperimentReport report, string directory, CancellationToken cancellationToken)
     {
@@ -40,7 +24,7 @@ public static class ResultWriter
         await Text("results.md", Markdown(report)).ConfigureAwait(false);
         await Text("summary.csv", SummaryCsv(report.Summary)).ConfigureAwait(false);
         await Text("runs.csv", RunsCsv(report.Runs)).ConfigureAwait(false);
-        await Text("results.json", JsonSerializer.Serialize(report, Json) + "\n").ConfigureAwait(false);
+        await Text("results.json", ReportJson.Write(report)).ConfigureAwait(false);
         var plot = Path.Combine(directory, "accuracy.png");
         AccuracyPlot.Save(report, plot);
         files.Add(plot);
