@@ -94,3 +94,41 @@ public class UniboInailLoaderTests
         Assert.All(windows, w => Assert.Equal(reps[w.Trial - 100].Label, w.Label));
     }
 }
+
+/// <summary>A UniBo-INAIL day converted to XDF for replay: the signal unchanged, a marker per repetition.</summary>
+public class UniboInailXdfTests
+{
+    [Fact]
+    public void The_day_is_read_from_the_file_name()
+    {
+        Assert.Equal(3, UniboInailXdf.DayNumber("user_7_day_3_posture_1"));
+        Assert.Equal(1, UniboInailXdf.DayNumber("recording"));
+    }
+
+    [SharedDataFact]
+    public async Task A_converted_day_holds_the_envelope_and_one_marker_per_repetition()
+    {
+        var file = SharedRecordings.File($"{UniboInailLoader.Folder}/data/{UniboInailLoader.FileName(2, 3)}");
+        var xdf = Path.Combine(Path.GetTempPath(), $"unibo-{Guid.NewGuid():N}.xdf");
+        try
+        {
+            await UniboInailXdf.ConvertAsync(file, xdf, CancellationToken.None);
+            var day = await UniboInailLoader.ReadDayAsync(file, CancellationToken.None);
+            var read = await BioTrain.Stream.Formats.Xdf.XdfReader.ReadAsync(xdf, null, CancellationToken.None);
+
+            var signal = read.Streams.Single(s => s.Info.Type == "EMG");
+            var markers = read.Streams.Single(s => s.Info.Type == "Markers");
+            Assert.Equal(500, signal.Info.NominalSrate);
+            Assert.Equal(day.Length, signal.SampleCount);
+            var values = signal.Data.GetValues<float>();
+            Assert.Equal(day.Channels[2][12345], values[(12345 * 4) + 2]);
+            var reps = day.RepetitionsInOrder();
+            Assert.Equal(reps.Select(r => UniboInailLoader.Classes[r.Label]), markers.Data.GetStrings());
+            Assert.Equal((3 * 86400.0) + (reps[5].Start / 500.0), markers.Timestamps[5], 6);
+        }
+        finally
+        {
+            File.Delete(xdf);
+        }
+    }
+}
