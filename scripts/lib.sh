@@ -16,7 +16,9 @@ BT_RUNTIME_PACKAGES=(cmake make gcc libc6-dev qemu-system-misc gcc-riscv64-unkno
 #   python3                    protocol/tools/make_vectors.py, the independent encoder of the golden vectors
 #   util-linux                 setpriv: the serial transport's permission tests run as another user
 #   procps                     kill: tests stop and freeze device processes with signals
-BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps)
+#   binutils                   objdump: the native kernels really use the FMA instruction (ctest)
+#   patchelf                   the benchmark project's libtorch is patched to run on Debian 12 (tests/BioTrain.Stream.Benchmarks)
+BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps binutils patchelf)
 # Developer checks (scripts/fresh-machine-check): a clean Debian 12 root to run the README in.
 BT_DEV_PACKAGES=(mmdebstrap)
 

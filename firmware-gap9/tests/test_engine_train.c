@@ -23,7 +23,7 @@ static float before[4096], after[4096];
 static void load(const bt_train_config *cfg)
 {
     bt_plan_report r;
-    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len, arena, sizeof arena, cfg, &r), BT_OK);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len, arena, sizeof arena, cfg, &r), BT_STATUS_OK);
 }
 
 static uint32_t accuracy(void)
@@ -53,8 +53,8 @@ static void train_epochs(uint32_t epochs, uint32_t batch)
     for (uint32_t ep = 0; ep < epochs; ep++) {
         for (uint32_t i = 0; i < DATA; i += batch) {
             uint32_t n = DATA - i < batch ? DATA - i : batch;
-            CHECK_EQ_U(bt_engine_train_batch(&engine, xs[i], ys + i, n, NULL, NULL), BT_OK);
-            CHECK_EQ_U(bt_engine_step(&engine), BT_OK);
+            CHECK_EQ_U(bt_engine_train_batch(&engine, xs[i], ys + i, n, NULL, NULL), BT_STATUS_OK);
+            CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
         }
     }
 }
@@ -100,8 +100,8 @@ static void accumulation_sums(void)
     }
     CHECK(same);
     CHECK_EQ_U(engine.pending, 4u);
-    CHECK_EQ_U(bt_engine_step(&engine), BT_OK);
-    CHECK_EQ_U(bt_engine_step(&engine), BT_ERR_NOT_READY); /* nothing accumulated */
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_NOT_READY); /* nothing accumulated */
 }
 
 /* Trains with a scope and returns which layers' parameters changed (bit mask). */
@@ -182,11 +182,11 @@ static void batch_statistics(void)
     bt_engine_read_params(&engine, norm->buffer_offset, &rm0, 1);
     bt_real loss = 0;
     uint32_t correct = 0;
-    CHECK_EQ_U(bt_engine_train_batch(&engine, xs[0], ys, 6, &loss, &correct), BT_OK);
+    CHECK_EQ_U(bt_engine_train_batch(&engine, xs[0], ys, 6, &loss, &correct), BT_STATUS_OK);
     float rm1 = 0;
     bt_engine_read_params(&engine, norm->buffer_offset, &rm1, 1);
     CHECK(rm1 != rm0); /* running statistics move in training */
-    CHECK_EQ_U(bt_engine_step(&engine), BT_OK);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
     bt_engine_predict(&engine, xs[0], NULL, NULL);
     float rm2 = 0;
     bt_engine_read_params(&engine, norm->buffer_offset, &rm2, 1);
@@ -204,11 +204,11 @@ static void params_roundtrip(void)
     train_epochs(1, 6);
     CHECK(bt_engine_params_crc(&engine) != crc0);
     bt_engine_train_sample(&engine, xs[0], ys[0], NULL, NULL);
-    CHECK_EQ_U(bt_engine_write_params(&engine, 0, before, n), BT_OK);
+    CHECK_EQ_U(bt_engine_write_params(&engine, 0, before, n), BT_STATUS_OK);
     CHECK_EQ_U(bt_engine_params_crc(&engine), crc0);
-    CHECK_EQ_U(bt_engine_step(&engine), BT_ERR_NOT_READY); /* the write dropped stale gradients */
-    CHECK_EQ_U(bt_engine_read_params(&engine, n - 1u, before, 2), BT_ERR_MALFORMED_PAYLOAD);
-    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[0], 7u, NULL, NULL), BT_ERR_MALFORMED_PAYLOAD);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_NOT_READY); /* the write dropped stale gradients */
+    CHECK_EQ_U(bt_engine_read_params(&engine, n - 1u, before, 2), BT_STATUS_BAD_INPUT);
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[0], 7u, NULL, NULL), BT_STATUS_BAD_INPUT);
 }
 
 static void malformed_blobs(void)
@@ -217,19 +217,19 @@ static void malformed_blobs(void)
     bt_train_config cfg;
     bt_train_config_default(&cfg);
     bt_plan_report r;
-    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len - 1u, arena, sizeof arena, &cfg, &r), BT_ERR_MALFORMED_PAYLOAD);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len - 1u, arena, sizeof arena, &cfg, &r), BT_STATUS_BAD_INPUT);
     CHECK(strstr(r.message, "length") != NULL);
     memcpy(bad, blob, blob_len);
     bad[blob_len - 1u] ^= 1u;
-    CHECK_EQ_U(bt_engine_load(&engine, bad, blob_len, arena, sizeof arena, &cfg, &r), BT_ERR_MALFORMED_PAYLOAD);
+    CHECK_EQ_U(bt_engine_load(&engine, bad, blob_len, arena, sizeof arena, &cfg, &r), BT_STATUS_BAD_INPUT);
     CHECK(strstr(r.message, "CRC") != NULL);
-    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[0], 0, NULL, NULL), BT_ERR_NOT_READY);
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[0], 0, NULL, NULL), BT_STATUS_NOT_READY);
     cfg.norm_groups = 3; /* does not divide 4 channels */
-    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len, arena, sizeof arena, &cfg, &r), BT_ERR_MALFORMED_PAYLOAD);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len, arena, sizeof arena, &cfg, &r), BT_STATUS_BAD_INPUT);
     CHECK(strstr(r.message, "groups") != NULL);
     cfg.norm_groups = 0;
     cfg.learning_rate = -1.0f;
-    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len, arena, sizeof arena, &cfg, &r), BT_ERR_MALFORMED_PAYLOAD);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, blob_len, arena, sizeof arena, &cfg, &r), BT_STATUS_BAD_INPUT);
     bt_train_config_default(&cfg);
     /* Random corruption with a fixed-up CRC: refused with a reason or accepted, never a crash. */
     uint32_t seed = 5u;
@@ -246,9 +246,9 @@ static void malformed_blobs(void)
         }
         uint32_t crc = bt_crc32c(bad, blob_len - 4u);
         memcpy(bad + blob_len - 4u, &crc, 4);
-        uint16_t rc = bt_engine_load(&engine, bad, blob_len, arena, sizeof arena, &cfg, &r);
-        CHECK(rc == BT_OK || rc == BT_ERR_MALFORMED_PAYLOAD || rc == BT_ERR_NO_MEMORY);
-        if (rc != BT_OK) {
+        bt_status rc = bt_engine_load(&engine, bad, blob_len, arena, sizeof arena, &cfg, &r);
+        CHECK(rc == BT_STATUS_OK || rc == BT_STATUS_BAD_INPUT || rc == BT_STATUS_NO_MEMORY);
+        if (rc != BT_STATUS_OK) {
             refused++;
             CHECK(r.message[0] != '\0');
         } else {

@@ -6,7 +6,12 @@
 #include <string.h>
 
 #include "bt/engine.h"
-#include "bt/layers.h"
+#include "bt/activation.h"
+#include "bt/conv.h"
+#include "bt/linear.h"
+#include "bt/loss.h"
+#include "bt/norm.h"
+#include "bt/pool.h"
 #include "bt/model.h"
 #include "harness.h"
 
@@ -86,6 +91,37 @@ static double conv_loss(void *p)
     return dot(c->y, c->r, c->n * c->g.out_c * c->g.out_h * c->g.out_w);
 }
 
+/* The forward pass written out directly (zero padding), to check the tiled kernels' values. */
+static void conv_reference(const conv_case *c, double *y)
+{
+    const bt_conv2d_geom *g = &c->g;
+    uint32_t icpg = g->in_c / g->groups, ocpg = g->out_c / g->groups;
+    for (uint32_t s = 0; s < c->n; s++) {
+        for (uint32_t oc = 0; oc < g->out_c; oc++) {
+            for (uint32_t oh = 0; oh < g->out_h; oh++) {
+                for (uint32_t ow = 0; ow < g->out_w; ow++) {
+                    double acc = c->b[oc];
+                    for (uint32_t icl = 0; icl < icpg; icl++) {
+                        uint32_t ic = (oc / ocpg) * icpg + icl;
+                        for (uint32_t kh = 0; kh < g->kh; kh++) {
+                            for (uint32_t kw = 0; kw < g->kw; kw++) {
+                                int32_t ih = (int32_t)(oh * g->sh + kh) - (int32_t)g->pad_top;
+                                int32_t iw = (int32_t)(ow * g->sw + kw) - (int32_t)g->pad_left;
+                                if (ih < 0 || iw < 0 || ih >= (int32_t)g->in_h || iw >= (int32_t)g->in_w) {
+                                    continue;
+                                }
+                                acc += c->w[((oc * icpg + icl) * g->kh + kh) * g->kw + kw] *
+                                       c->x[((s * g->in_c + ic) * g->in_h + (uint32_t)ih) * g->in_w + (uint32_t)iw];
+                            }
+                        }
+                    }
+                    y[((s * g->out_c + oc) * g->out_h + oh) * g->out_w + ow] = acc;
+                }
+            }
+        }
+    }
+}
+
 static void check_conv(uint32_t n, uint32_t in_c, uint32_t in_h, uint32_t in_w, uint32_t out_c, uint32_t kh,
                        uint32_t kw, uint32_t sh, uint32_t sw, uint32_t pt, uint32_t pl, uint32_t pb, uint32_t pr,
                        uint32_t groups)
@@ -102,6 +138,12 @@ static void check_conv(uint32_t n, uint32_t in_c, uint32_t in_h, uint32_t in_w, 
     fill(c.w, nw);
     fill(c.b, out_c);
     fill(c.r, ny);
+    static double ref[MAXV];
+    conv_reference(&c, ref);
+    bt_conv2d_forward(&c.g, n, c.x, c.w, c.b, c.y);
+    for (uint32_t i = 0; i < ny; i++) {
+        compare("conv forward", c.y[i], ref[i]);
+    }
     bt_conv2d_backward_input(&c.g, n, c.r, c.w, dx);
     for (uint32_t i = 0; i < nw; i++) {
         dw[i] = 0.5; /* accumulation: the kernel adds to what is there */
@@ -130,6 +172,15 @@ static void conv_cases(void)
     check_conv(2, 6, 1, 7, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1);  /* pointwise */
     check_conv(1, 2, 7, 5, 4, 3, 2, 2, 1, 2, 1, 0, 1, 2);  /* odd stride/padding mix, grouped */
     check_conv(1, 3, 1, 10, 6, 1, 5, 1, 2, 0, 2, 0, 2, 3); /* grouped, channel multiplier 2 */
+    /* Wide enough for the register-blocked paths, their border tiles and remainders: */
+    check_conv(1, 2, 1, 40, 2, 1, 9, 1, 1, 0, 4, 0, 4, 2);   /* depthwise temporal, 'same' */
+    check_conv(2, 3, 2, 30, 6, 1, 7, 1, 1, 0, 3, 0, 3, 1);   /* temporal, channel blocks 4 + 2 */
+    check_conv(1, 1, 3, 36, 4, 1, 16, 1, 1, 0, 7, 0, 8, 1);  /* EEGNet-like temporal on 3 rows */
+    check_conv(1, 1, 5, 23, 6, 5, 1, 1, 1, 0, 0, 0, 0, 1);   /* spatial C x 1: matrix-product paths */
+    check_conv(2, 9, 2, 13, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1);   /* pointwise over 2 rows */
+    check_conv(1, 3, 4, 17, 6, 4, 1, 1, 1, 0, 0, 0, 0, 3);   /* depthwise spatial, multiplier 2 */
+    check_conv(1, 2, 7, 20, 4, 3, 5, 2, 1, 1, 2, 1, 2, 2);   /* vertical stride and padding */
+    check_conv(1, 2, 1, 27, 4, 1, 6, 1, 3, 0, 2, 0, 3, 1);   /* strided along the width */
 }
 
 /* ---- fully connected ---- */
@@ -150,8 +201,9 @@ static void linear_cases(void)
 {
     static linear_case c;
     static double dx[256], dw[1024], db[16];
-    const uint32_t shapes[3][3] = {{7, 3, 1}, {13, 5, 2}, {1, 4, 3}};
-    for (int s = 0; s < 3; s++) {
+    /* in, out, n: blocks of 4 outputs and remainders; several 64-input chunks */
+    const uint32_t shapes[4][3] = {{7, 3, 1}, {13, 5, 2}, {1, 4, 3}, {70, 4, 2}};
+    for (int s = 0; s < 4; s++) {
         c.in = shapes[s][0];
         c.out = shapes[s][1];
         c.n = shapes[s][2];
@@ -311,6 +363,8 @@ static void pool_cases(void)
     check_pool(true, 2, 2, 1, 17, 1, 4, 1, 4);
     check_pool(true, 1, 3, 6, 7, 3, 2, 2, 3);
     check_pool(true, 1, 2, 1, 9, 1, 3, 1, 2); /* overlapping windows */
+    check_pool(false, 1, 2, 4, 9, 2, 2, 2, 2); /* windows tiling the plane in 2-D, tails dropped */
+    check_pool(true, 1, 2, 4, 9, 2, 2, 2, 2);
 }
 
 /* ---- loss ---- */
@@ -384,7 +438,7 @@ static void engine_case_run(uint8_t norm_mode, uint8_t scope)
     cfg.norm_mode = norm_mode;
     cfg.scope = scope;
     bt_plan_report rep;
-    CHECK_EQ_U(bt_engine_load(&c.e, blob, len, arena, sizeof arena, &cfg, &rep), BT_OK);
+    CHECK_EQ_U(bt_engine_load(&c.e, blob, len, arena, sizeof arena, &cfg, &rep), BT_STATUS_OK);
     /* Non-trivial norm parameters, so the check does not sit on gamma = 1, beta = 0. */
     for (uint32_t i = 0; i < c.e.model.param_count; i++) {
         c.e.params[i] += 0.1 * urand();
@@ -398,7 +452,7 @@ static void engine_case_run(uint8_t norm_mode, uint8_t scope)
     fill(c.x, 72);
     c.label = 2;
     bt_real loss = 0;
-    CHECK_EQ_U(bt_engine_train_sample(&c.e, c.x, c.label, &loss, NULL), BT_OK);
+    CHECK_EQ_U(bt_engine_train_sample(&c.e, c.x, c.label, &loss, NULL), BT_STATUS_OK);
     CHECK(fabs(loss - engine_loss(&c)) < 1e-12);
     uint32_t checked = 0;
     for (uint16_t i = 0; i < c.e.model.layer_count; i++) {

@@ -94,13 +94,13 @@ static void shipped_models(void)
         cfg.norm_mode = targets[i].norm;
         cfg.scope = targets[i].scope;
         bt_plan_report r;
-        CHECK_EQ_U(bt_engine_load(&engine, blob, len, arena, sizeof arena, &cfg, &r), BT_OK);
+        CHECK_EQ_U(bt_engine_load(&engine, blob, len, arena, sizeof arena, &cfg, &r), BT_STATUS_OK);
         printf("%-10s norm %-6s scope %-5s peak %7lu naive %8lu lower bound %7lu\n", bt_zoo_name(targets[i].model),
                bt_norm_mode_name(cfg.norm_mode), bt_scope_name(cfg.scope), (unsigned long)r.peak_bytes,
                (unsigned long)r.naive_bytes, (unsigned long)r.lower_bound);
         CHECK(r.peak_bytes <= targets[i].max_peak);
         CHECK(r.naive_bytes > 5u * r.peak_bytes);
-        CHECK(bt_plan_check(engine.plan, engine.tensor_count));
+        CHECK(bt_plan_check(engine.sched.plan, engine.sched.tensor_count));
     }
 }
 
@@ -115,21 +115,21 @@ static void refusal_names_shortfall(void)
     cfg.norm_mode = BT_NORM_BATCH;
     cfg.batch_size = 8;
     bt_plan_report r;
-    CHECK_EQ_U(bt_engine_load(&engine, blob, len, arena, sizeof arena, &cfg, &r), BT_ERR_NO_MEMORY);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, len, arena, sizeof arena, &cfg, &r), BT_STATUS_NO_MEMORY);
     CHECK(!r.fits);
     CHECK(strstr(r.message, "short by") != NULL);
     CHECK(r.peak_bytes > sizeof arena);
     printf("batch norm, batch 8: %s\n", r.message);
     /* Plan only (no arena) works too. */
-    CHECK_EQ_U(bt_engine_load(&engine, blob, len, NULL, 0, &cfg, &r), BT_ERR_NO_MEMORY);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, len, NULL, 0, &cfg, &r), BT_STATUS_NO_MEMORY);
     /* A new configuration that fits keeps working after a refused one. */
     cfg.norm_mode = BT_NORM_GROUP;
-    CHECK_EQ_U(bt_engine_load(&engine, blob, len, arena, sizeof arena, &cfg, &r), BT_OK);
+    CHECK_EQ_U(bt_engine_load(&engine, blob, len, arena, sizeof arena, &cfg, &r), BT_STATUS_OK);
     cfg.norm_mode = BT_NORM_BATCH;
-    CHECK_EQ_U(bt_engine_configure(&engine, &cfg, &r), BT_ERR_NO_MEMORY);
+    CHECK_EQ_U(bt_engine_configure(&engine, &cfg, &r), BT_STATUS_NO_MEMORY);
     CHECK(strstr(r.message, "short by") != NULL);
     bt_real loss;
-    CHECK_EQ_U(bt_engine_train_sample(&engine, bt_engine_input(&engine), 0, &loss, NULL), BT_OK);
+    CHECK_EQ_U(bt_engine_train_sample(&engine, bt_engine_input(&engine), 0, &loss, NULL), BT_STATUS_OK);
 }
 
 int main(void)

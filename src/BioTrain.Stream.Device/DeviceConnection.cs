@@ -47,6 +47,11 @@ public sealed class DeviceConnection : IAsyncDisposable
                 case DeviceAddressKind.EmulatorNative:
                 case DeviceAddressKind.EmulatorQemu:
                     var kind = address.Kind == DeviceAddressKind.EmulatorNative ? VirtualDeviceKind.Native : VirtualDeviceKind.Qemu;
+                    if (address.QemuHarts is { } harts)
+                    {
+                        virtualOptions = (virtualOptions ?? new VirtualDeviceOptions()) with { Harts = harts };
+                    }
+
                     device = await VirtualDevice.StartAsync(kind, virtualOptions, cancellationToken).ConfigureAwait(false);
                     start = device.StartedTimestamp;
                     transport = await ConnectUnixWithRetryAsync(device.SocketPath, device, cancellationToken).ConfigureAwait(false);

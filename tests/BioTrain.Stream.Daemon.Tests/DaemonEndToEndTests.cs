@@ -87,7 +87,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         {
             var address = app.Urls.Single(u => u.StartsWith("http://127.0.0.1", StringComparison.Ordinal));
             var metrics = await http.GetStringAsync(new Uri($"{address}/metrics"));
-            foreach (var name in new[] { "biotrain_predictions_total", "biotrain_input_samples_total", "biotrain_device_request_seconds_bucket", "biotrain_end_to_end_latency_seconds_bucket", "biotrain_device_energy_joules_total{session=\"qemu-s03\",source=\"estimated\"}", "biotrain_session_state" })
+            foreach (var name in new[] { "biotrain_predictions_total", "biotrain_input_samples_total", "biotrain_device_request_seconds_bucket", "biotrain_end_to_end_latency_seconds_bucket", "biotrain_device_energy_joules_total{session=\"qemu-s03\",source=\"estimated\",model=\"E1\"}", "biotrain_session_state" })
             {
                 Assert.Contains(name, metrics, StringComparison.Ordinal);
             }

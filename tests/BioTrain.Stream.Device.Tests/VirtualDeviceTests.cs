@@ -29,6 +29,17 @@ public class VirtualDeviceTests
     }
 
     [Theory]
+    [InlineData("emu:qemu", 8)]
+    [InlineData("emu:qemu?harts=3", 3)]
+    [InlineData("emu:native", 1)]
+    public async Task Devices_report_their_cores(string address, int cores)
+    {
+        // QEMU's harts (-smp) are the virtual GAP9's cluster cores; the firmware finds them in the device tree.
+        await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.Parse(address), null, null, CancellationToken.None);
+        Assert.Equal(cores, connection.Client.Capabilities.Cores);
+    }
+
+    [Theory]
     [InlineData("emu:native", 400)]
     [InlineData("emu:qemu", 60)]
     public async Task Selftest_echoes_every_size_from_zero_to_max(string address, int count)

@@ -1,8 +1,3 @@
-using BioTrain.Stream.Lsl.Discovery;
-using BioTrain.Stream.Lsl.Info;
-using BioTrain.Stream.Lsl.Inlet;
-using BioTrain.Stream.Lsl.Outlet;
-
 namespace BioTrain.Stream.Lsl.Tests;
 
 /// <summary>Push and pull do not allocate per sample once warm (counted bytes, not time).</summary>
@@ -11,11 +6,9 @@ public class HotPathAllocationTests
     [Fact]
     public async Task Push_and_pull_of_numeric_samples_allocate_nothing_per_sample()
     {
-        var config = TestLsl.NewConfig();
-        using var outlet = new StreamOutlet(new StreamInfo("Alloc", "EEG", 8, 1000, ChannelFormat.Float32, "alloc"), config: config);
-        var found = await StreamResolver.ResolveByPropertyAsync("name", "Alloc", 1, TestLsl.Patience, config, TestLsl.Timeout());
-        await using var inlet = new StreamInlet(Assert.Single(found), config: config);
-        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
+        var pair = await TestLsl.OpenPairAsync("Alloc");
+        using var outlet = pair.Outlet;
+        await using var inlet = pair.Inlet;
 
         const int Samples = 2000;
         var sample = new float[8];

@@ -101,6 +101,39 @@ public class LoopbackTests
     }
 
     [Fact]
+    public async Task String_samples_pass_byte_exact_when_pushed_and_pulled_as_bytes()
+    {
+        var config = TestLsl.NewConfig();
+        using var outlet = new StreamOutlet(new StreamInfo("Raw", "Markers", 2, LslConstants.IrregularRate, ChannelFormat.String, "raw"), config: config);
+        var info = await ResolveOne("name='Raw'", config);
+        await using var inlet = new StreamInlet(info, config: config);
+        await inlet.OpenStreamAsync(TestLsl.Patience, TestLsl.Timeout());
+
+        // Not UTF-8 (a lone continuation byte, an overlong form, 0xFF) next to a NUL and plain text.
+        byte[] invalid = [0x80, 0xC0, 0xAF, 0xFF, 0x00, 0x41];
+        var text = "stim/λ"u8.ToArray();
+        outlet.PushSample([invalid, text], 1.0);
+        outlet.PushSample([invalid, text], 2.0);
+        outlet.PushSample(["stim/left", string.Empty], 3.0);
+
+        var raw = new byte[2][];
+        Assert.Equal(1.0, inlet.PullSample(raw, TestLsl.Patience));
+        Assert.Equal(invalid, raw[0]);
+        Assert.Equal(text, raw[1]);
+
+        // The same bytes pulled as text: what is not UTF-8 becomes U+FFFD, valid text is kept.
+        var strings = new string[2];
+        Assert.Equal(2.0, inlet.PullSample(strings, TestLsl.Patience));
+        Assert.Contains('\uFFFD', strings[0]);
+        Assert.Equal("stim/λ", strings[1]);
+
+        // Text pushed as strings arrives as its UTF-8 bytes.
+        Assert.Equal(3.0, inlet.PullSample(raw, TestLsl.Patience));
+        Assert.Equal("stim/left"u8.ToArray(), raw[0]);
+        Assert.Empty(raw[1]);
+    }
+
+    [Fact]
     public async Task Fullinfo_brings_the_desc_with_channel_metadata()
     {
         var config = TestLsl.NewConfig();

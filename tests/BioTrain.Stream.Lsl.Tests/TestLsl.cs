@@ -1,4 +1,8 @@
 using BioTrain.Stream.Lsl.Config;
+using BioTrain.Stream.Lsl.Discovery;
+using BioTrain.Stream.Lsl.Info;
+using BioTrain.Stream.Lsl.Inlet;
+using BioTrain.Stream.Lsl.Outlet;
 
 namespace BioTrain.Stream.Lsl.Tests;
 
@@ -33,4 +37,30 @@ internal static class TestLsl
     public const double Patience = 20.0;
 
     public static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(Patience)).Token;
+
+    /// <summary>An outlet of 8 float32 channels at 1 kHz named <paramref name="name"/>, and an open inlet it counts as a consumer.</summary>
+    public static async Task<(StreamOutlet Outlet, StreamInlet Inlet)> OpenPairAsync(string name)
+    {
+        var config = NewConfig();
+        var outlet = new StreamOutlet(new StreamInfo(name, "EEG", 8, 1000, ChannelFormat.Float32, name.ToLowerInvariant()), config: config);
+        StreamInlet? inlet = null;
+        try
+        {
+            var found = await StreamResolver.ResolveByPropertyAsync("name", name, 1, Patience, config, Timeout());
+            inlet = new StreamInlet(Assert.Single(found), config: config);
+            await inlet.OpenStreamAsync(Patience, Timeout());
+            Assert.True(await outlet.WaitForConsumersAsync(TimeSpan.FromSeconds(Patience)));
+            return (outlet, inlet);
+        }
+        catch
+        {
+            if (inlet is not null)
+            {
+                await inlet.DisposeAsync();
+            }
+
+            outlet.Dispose();
+            throw;
+        }
+    }
 }

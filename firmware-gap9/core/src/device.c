@@ -21,6 +21,24 @@ uint32_t bt_estimate_energy_uj(uint64_t cycles)
     return (uint32_t)(cycles * 5u / 37000u);
 }
 
+/* The wire's error code for an engine status (SPEC.md 4). */
+static uint16_t wire_error(bt_status st)
+{
+    switch (st) {
+    case BT_STATUS_OK:
+        return BT_OK;
+    case BT_STATUS_BAD_INPUT:
+        return BT_ERR_MALFORMED_PAYLOAD;
+    case BT_STATUS_NOT_READY:
+        return BT_ERR_NOT_READY;
+    case BT_STATUS_NO_MEMORY:
+        return BT_ERR_NO_MEMORY;
+    case BT_STATUS_INTERNAL:
+    default:
+        return BT_ERR_INTERNAL;
+    }
+}
+
 /* ---- link ---------------------------------------------------------------------------------- */
 
 void bt_device_init(bt_device *dev, const bt_port *port, const bt_device_info *info)
@@ -330,19 +348,6 @@ static bool reserve_ring(bt_device *dev, const bt_frame_header *h)
     return true;
 }
 
-static uint64_t backward_macs(const bt_engine *e)
-{
-    uint64_t macs = 0;
-    for (uint16_t i = 0; i < e->model.layer_count; i++) {
-        const bt_engine_layer *ly = &e->lay[i];
-        if (ly->run_bwd) {
-            macs += ly->need_dx ? e->model.layers[i].macs : 0u;
-            macs += (ly->train_w || ly->train_b) ? e->model.layers[i].macs : 0u;
-        }
-    }
-    return macs;
-}
-
 static void reply_plan(bt_device *dev, const bt_frame_header *h)
 {
     const bt_engine *e = &dev->engine;
@@ -394,11 +399,11 @@ static void on_model_commit(bt_device *dev, const bt_frame_header *h, const uint
         return;
     }
     bt_plan_report report;
-    uint16_t rc = bt_engine_load(&dev->engine, blob_area(dev), dev->blob_size, dev->info->arena, engine_arena_size(dev),
-                                 &cfg, &report);
-    if (rc != BT_OK) {
+    bt_status rc = bt_engine_load(&dev->engine, blob_area(dev), dev->blob_size, dev->info->arena,
+                                  engine_arena_size(dev), &cfg, &report);
+    if (rc != BT_STATUS_OK) {
         dev->engine.loaded = false;
-        fail(dev, h, rc, report.message);
+        fail(dev, h, wire_error(rc), report.message);
         return;
     }
     if (dev->engine.model.classes > BT_DEVICE_MAX_CLASSES) {
@@ -426,9 +431,9 @@ static void on_configure(bt_device *dev, const bt_frame_header *h, const uint8_t
     }
     discard_batch(dev);
     bt_plan_report report;
-    uint16_t rc = bt_engine_configure(&dev->engine, &cfg, &report);
-    if (rc != BT_OK) {
-        fail(dev, h, rc, report.message);
+    bt_status rc = bt_engine_configure(&dev->engine, &cfg, &report);
+    if (rc != BT_STATUS_OK) {
+        fail(dev, h, wire_error(rc), report.message);
         return;
     }
     if (reserve_ring(dev, h)) {
@@ -491,7 +496,7 @@ static bool check_batch(bt_device *dev, const bt_frame_header *h, uint32_t id)
 }
 
 /* Runs a complete sample; fills the SAMPLE_ACK tail. */
-static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
+static bt_status run_sample(bt_device *dev, uint16_t label, bt_writer *w)
 {
     bt_engine *e = &dev->engine;
     bt_device_batch *b = &dev->batch;
@@ -500,7 +505,7 @@ static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
     uint32_t predicted = 0xFFFFu;
     bt_real probs[BT_DEVICE_MAX_CLASSES];
     uint16_t prob_count = 0;
-    uint16_t rc = BT_OK;
+    bt_status rc = BT_STATUS_OK;
     uint64_t start = instret(dev);
     switch (b->mode) {
     case BT_BATCH_TRAIN:
@@ -508,20 +513,20 @@ static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
             b->labels[b->next_index] = label; /* runs with the whole batch at BATCH_END */
         } else {
             rc = bt_engine_train_sample(e, x, label, &loss, &predicted);
-            b->macs += e->model.macs + backward_macs(e);
+            b->macs += e->report.macs_train;
         }
         break;
     case BT_BATCH_EVALUATE:
         rc = bt_engine_evaluate(e, x, label, &loss, &predicted);
-        b->macs += e->model.macs;
+        b->macs += e->report.macs_forward;
         break;
     default:
         rc = bt_engine_predict(e, x, probs, &predicted);
         prob_count = e->model.classes;
-        b->macs += e->model.macs;
+        b->macs += e->report.macs_forward;
         break;
     }
-    if (rc != BT_OK) {
+    if (rc != BT_STATUS_OK) {
         return rc;
     }
     uint64_t spent = instret(dev) - start;
@@ -539,7 +544,7 @@ static uint16_t run_sample(bt_device *dev, uint16_t label, bt_writer *w)
     for (uint16_t k = 0; k < prob_count; k++) {
         bt_wr_f32(w, (float)probs[k]);
     }
-    return BT_OK;
+    return BT_STATUS_OK;
 }
 
 static void on_sample(bt_device *dev, const bt_frame_header *h, const uint8_t *payload)
@@ -583,9 +588,9 @@ static void on_sample(bt_device *dev, const bt_frame_header *h, const uint8_t *p
     bt_wr_u8(&w, 0u);
     bt_wr_u32(&w, b->received);
     if (complete) {
-        uint16_t rc = run_sample(dev, s.label, &w);
-        if (rc != BT_OK) {
-            fail(dev, h, rc, "the engine refused the sample");
+        bt_status rc = run_sample(dev, s.label, &w);
+        if (rc != BT_STATUS_OK) {
+            fail(dev, h, wire_error(rc), "the engine refused the sample");
             return;
         }
         b->next_index++;
@@ -615,21 +620,21 @@ static void on_batch_end(bt_device *dev, const bt_frame_header *h, const uint8_t
     }
     uint64_t start = instret(dev);
     if (b->mode == BT_BATCH_TRAIN) {
-        uint16_t rc = BT_OK;
+        bt_status rc = BT_STATUS_OK;
         if (batch_norm_training(dev)) {
             bt_real loss_sum = 0;
             uint32_t correct = 0;
             rc = bt_engine_train_batch(e, bt_engine_input(e), b->labels, b->count, &loss_sum, &correct);
             b->loss_sum = (float)loss_sum;
             b->correct = (uint16_t)correct;
-            b->macs += (uint64_t)b->count * (e->model.macs + backward_macs(e));
+            b->macs += (uint64_t)b->count * e->report.macs_train;
         }
-        if (rc == BT_OK) {
+        if (rc == BT_STATUS_OK) {
             rc = bt_engine_step(e);
             b->macs += e->report.trainable_count;
         }
-        if (rc != BT_OK) {
-            fail(dev, h, rc, "training step failed");
+        if (rc != BT_STATUS_OK) {
+            fail(dev, h, wire_error(rc), "training step failed");
             return;
         }
     }
@@ -738,13 +743,13 @@ static void on_predict(bt_device *dev, const bt_frame_header *h, const uint8_t *
     bt_ring_window(ring, x, (flags & 1u) != 0u);
     bt_real probs[BT_DEVICE_MAX_CLASSES];
     uint32_t predicted = 0;
-    uint16_t rc = bt_engine_predict(e, x, probs, &predicted);
-    if (rc != BT_OK) {
-        fail(dev, h, rc, "the engine refused the forward pass");
+    bt_status rc = bt_engine_predict(e, x, probs, &predicted);
+    if (rc != BT_STATUS_OK) {
+        fail(dev, h, wire_error(rc), "the engine refused the forward pass");
         return;
     }
     uint64_t spent = instret(dev) - start;
-    uint64_t cycles = bt_estimate_cycles(e->model.macs);
+    uint64_t cycles = bt_estimate_cycles(e->report.macs_forward);
     dev->counters.samples++;
     dev->counters.instructions += spent;
     bt_writer w = bt_writer_make(dev->reply_buf, sizeof dev->reply_buf);
@@ -753,7 +758,7 @@ static void on_predict(bt_device *dev, const bt_frame_header *h, const uint8_t *
     bt_wr_u32(&w, ring->filled);
     bt_wr_u64(&w, ring->total);
     bt_wr_u64(&w, spent);
-    bt_wr_u64(&w, e->model.macs);
+    bt_wr_u64(&w, e->report.macs_forward);
     bt_wr_u64(&w, cycles);
     bt_wr_u32(&w, bt_estimate_energy_uj(cycles));
     for (uint16_t k = 0; k < e->model.classes; k++) {

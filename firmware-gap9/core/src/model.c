@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "bt/crc32c.h"
-#include "bt/layers.h"
+#include "bt/layer.h"
 #include "bt/wire.h"
 
 static bool fail(char *err, size_t cap, const char *text, unsigned index)
@@ -15,76 +15,20 @@ static bool fail(char *err, size_t cap, const char *text, unsigned index)
     return false;
 }
 
-static bool finite_positive(float f) { return f > 0.0f && f < 3.0e38f; }
-
-/* Computes a layer's output shape, parameter slots and MACs from its input shape; false with a
- * reason when the hyper-parameters do not fit the input. */
+/* Computes a layer's output shape, parameter slots and MACs from its input shape (the kind's
+ * derive), then its place in the weight section; false with a reason when it does not fit. */
 static bool layer_derive(bt_layer_desc *d, bt_shape in, uint32_t *param_off, unsigned index, char *err,
                          size_t cap)
 {
     d->in = in;
     d->weight_count = d->bias_count = d->buffer_count = 0;
     d->macs = 0;
-    uint32_t in_size = bt_shape_size(in);
-    switch (d->kind) {
-    case BT_LAYER_CONV2D: {
-        bt_conv2d_geom g = {in.c, in.h, in.w, d->p[BT_P_OUT_C], 0, 0, d->p[BT_P_KH], d->p[BT_P_KW],
-                            d->p[BT_P_SH], d->p[BT_P_SW], d->p[BT_P_PAD_TOP], d->p[BT_P_PAD_LEFT],
-                            d->p[BT_P_GROUPS]};
-        if (!bt_conv2d_geom_finish(&g, d->p[BT_P_PAD_BOTTOM], d->p[BT_P_PAD_RIGHT])) {
-            return fail(err, cap, "layer %u: convolution does not fit its input (kernel, stride, padding or groups)",
-                        index);
-        }
-        d->out = (bt_shape){g.out_c, g.out_h, g.out_w};
-        d->weight_count = g.out_c * (in.c / g.groups) * g.kh * g.kw;
-        d->bias_count = (d->flags & BT_LAYER_FLAG_BIAS) ? g.out_c : 0u;
-        d->macs = bt_conv2d_macs(&g);
-        break;
-    }
-    case BT_LAYER_LINEAR:
-        if (d->p[0] == 0u) {
-            return fail(err, cap, "layer %u: linear layer with no outputs", index);
-        }
-        d->out = (bt_shape){d->p[0], 1u, 1u};
-        d->weight_count = in_size * d->p[0];
-        d->bias_count = (d->flags & BT_LAYER_FLAG_BIAS) ? d->p[0] : 0u;
-        d->macs = (uint64_t)in_size * d->p[0];
-        break;
-    case BT_LAYER_NORM:
-        if (!finite_positive(d->f)) {
-            return fail(err, cap, "layer %u: norm eps must be positive", index);
-        }
-        if (d->p[0] != 0u && in.c % d->p[0] != 0u) {
-            return fail(err, cap, "layer %u: norm group count does not divide the channels", index);
-        }
-        d->out = in;
-        d->weight_count = d->bias_count = in.c;
-        d->buffer_count = 2u * in.c;
-        break;
-    case BT_LAYER_ELU:
-        if (!finite_positive(d->f)) {
-            return fail(err, cap, "layer %u: ELU alpha must be positive", index);
-        }
-        d->out = in;
-        break;
-    case BT_LAYER_RELU:
-        d->out = in;
-        break;
-    case BT_LAYER_AVGPOOL:
-    case BT_LAYER_MAXPOOL: {
-        bt_pool_geom g = {in.c, in.h, in.w, 0, 0, d->p[BT_P_POOL_KH], d->p[BT_P_POOL_KW], d->p[BT_P_POOL_SH],
-                          d->p[BT_P_POOL_SW]};
-        if (!bt_pool_geom_finish(&g)) {
-            return fail(err, cap, "layer %u: pooling window does not fit its input", index);
-        }
-        d->out = (bt_shape){in.c, g.out_h, g.out_w};
-        break;
-    }
-    case BT_LAYER_FLATTEN:
-        d->out = (bt_shape){in_size, 1u, 1u};
-        break;
-    default:
+    const bt_layer_ops *k = bt_layer_ops_find(d->kind);
+    if (!k) {
         return fail(err, cap, "layer %u: unknown layer kind", index);
+    }
+    if (!k->derive(d, index, err, cap)) {
+        return false;
     }
     d->weight_offset = *param_off;
     d->bias_offset = d->weight_offset + d->weight_count;
@@ -254,13 +198,13 @@ static float uniform(uint64_t *state, float bound)
     return u * bound;
 }
 
-static uint32_t fan_in(const bt_layer_desc *d)
-{
-    if (d->kind == BT_LAYER_CONV2D) {
-        return (d->in.c / d->p[BT_P_GROUPS]) * d->p[BT_P_KH] * d->p[BT_P_KW];
-    }
-    return bt_shape_size(d->in);
-}
+typedef struct init_state {
+    bt_writer *wr;
+    uint64_t rng;
+} init_state;
+
+static void init_put(void *ctx, float v) { bt_wr_f32(((init_state *)ctx)->wr, v); }
+static float init_uniform(void *ctx, float bound) { return uniform(&((init_state *)ctx)->rng, bound); }
 
 size_t bt_mw_finish(bt_model_writer *w, uint32_t seed, uint8_t *out, size_t cap)
 {
@@ -297,29 +241,13 @@ size_t bt_mw_finish(bt_model_writer *w, uint32_t seed, uint8_t *out, size_t cap)
         }
         bt_wr_f32(&wr, d->f);
     }
-    uint64_t state = seed;
+    init_state st = {&wr, seed};
+    bt_param_init sink = {init_put, init_uniform, &st};
     for (uint16_t i = 0; i < m->layer_count; i++) {
         const bt_layer_desc *d = &m->layers[i];
-        if (d->kind == BT_LAYER_NORM) {
-            for (uint32_t k = 0; k < d->weight_count; k++) {
-                bt_wr_f32(&wr, 1.0f);
-            }
-            for (uint32_t k = 0; k < d->bias_count + d->in.c; k++) {
-                bt_wr_f32(&wr, 0.0f);
-            }
-            for (uint32_t k = 0; k < d->in.c; k++) {
-                bt_wr_f32(&wr, 1.0f);
-            }
-            continue;
-        }
-        if (d->weight_count) {
-            float bound = __builtin_sqrtf(6.0f / (float)fan_in(d));
-            for (uint32_t k = 0; k < d->weight_count; k++) {
-                bt_wr_f32(&wr, uniform(&state, bound));
-            }
-        }
-        for (uint32_t k = 0; k < d->bias_count; k++) {
-            bt_wr_f32(&wr, 0.0f);
+        const bt_layer_ops *k = bt_layer_ops_find(d->kind);
+        if (k && k->init) {
+            k->init(d, &sink);
         }
     }
     bt_wr_u32(&wr, bt_crc32c(out, wr.pos));

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "bt/btmath.h"
+
 
 void bt_ring_init(bt_ring *r, bt_real *storage, uint32_t rows, uint32_t cap)
 {
@@ -115,22 +117,21 @@ void bt_ring_window(const bt_ring *r, bt_real *dst, bool standardise)
         if (!standardise) {
             continue;
         }
-        /* Sums in double, as the host's z-score does: E[x^2] - mean^2 in float loses too many digits
-         * when the offset dwarfs the spread. (Software double on RV32F: a few instructions per value.) */
-        double sum = 0, squares = 0;
+        /* Two passes in float: the mean, then the spread around it (accurate without the software
+         * double a one-pass E[x^2] - mean^2 would need on RV32F, which costs 8 KB of L2 code). */
+        bt_real sum = 0;
         for (uint32_t i = 0; i < r->cap; i++) {
-            sum += (double)out[i];
-            squares += (double)out[i] * (double)out[i];
+            sum += out[i];
         }
-        double mean = sum / (double)r->cap;
-        double variance = squares / (double)r->cap - mean * mean;
-        if (variance < 0) {
-            variance = 0;
-        }
-        bt_real scale = (bt_real)(1.0 / __builtin_sqrt(variance + 1e-12));
-        bt_real shift = (bt_real)mean;
+        bt_real mean = sum / (bt_real)r->cap;
+        bt_real squares = 0;
         for (uint32_t i = 0; i < r->cap; i++) {
-            out[i] = (out[i] - shift) * scale;
+            bt_real d = out[i] - mean;
+            squares += d * d;
+        }
+        bt_real scale = (bt_real)1 / bt_sqrt(squares / (bt_real)r->cap + (bt_real)1e-12);
+        for (uint32_t i = 0; i < r->cap; i++) {
+            out[i] = (out[i] - mean) * scale;
         }
     }
 }

@@ -64,16 +64,16 @@ static void run_one(bt_engine *e, const uint8_t *blob, size_t len, void *arena, 
     uint32_t labels[BATCH];
     memset(r, 0, sizeof *r);
     r->status = bt_engine_load(e, blob, len, arena, arena_size, cfg, NULL);
-    for (uint32_t ep = 0; ep < EPOCHS && r->status == BT_OK; ep++) {
+    for (uint32_t ep = 0; ep < EPOCHS && r->status == BT_STATUS_OK; ep++) {
         uint32_t correct = 0;
-        for (uint32_t b = 0; b < EPOCH / BATCH && r->status == BT_OK; b++) {
+        for (uint32_t b = 0; b < EPOCH / BATCH && r->status == BT_STATUS_OK; b++) {
             for (uint32_t k = 0; k < BATCH; k++) {
                 bt_selfcheck_sample(b * BATCH + k, x + k * BT_SELFCHECK_CHANNELS * BT_SELFCHECK_SAMPLES, &labels[k]);
             }
             bt_real loss = 0;
             uint32_t hits = 0;
             r->status = bt_engine_train_batch(e, x, labels, BATCH, &loss, &hits);
-            if (r->status == BT_OK) {
+            if (r->status == BT_STATUS_OK) {
                 r->status = bt_engine_step(e);
             }
             bt_real mean = loss / (bt_real)BATCH;
@@ -89,14 +89,14 @@ static void run_one(bt_engine *e, const uint8_t *blob, size_t len, void *arena, 
     r->weights_crc = bt_engine_params_crc(e);
 }
 
-uint16_t bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck_result *out)
+bt_status bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck_result *out)
 {
     static uint8_t blob[4096];
     size_t len = bt_selfcheck_model(blob, sizeof blob);
     memset(out, 0, sizeof *out);
     out->samples_per_epoch = EPOCH;
     if (len == 0u) {
-        return BT_ERR_INTERNAL;
+        return BT_STATUS_INTERNAL;
     }
     bt_train_config cfg[BT_SELFCHECK_RUNS];
     for (uint32_t k = 0; k < BT_SELFCHECK_RUNS; k++) {
@@ -111,7 +111,7 @@ uint16_t bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck
     cfg[2].learning_rate = 0.05f; /* batch norm with training statistics over the batch of 6 */
     cfg[2].norm_mode = BT_NORM_BATCH;
     uint32_t s = bt_crc32c_begin();
-    uint16_t status = BT_OK;
+    bt_status status = BT_STATUS_OK;
     for (uint32_t k = 0; k < BT_SELFCHECK_RUNS; k++) {
         bt_selfcheck_run *r = &out->runs[k];
         run_one(e, blob, len, arena, arena_size, &cfg[k], r);
@@ -120,7 +120,7 @@ uint16_t bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck
                         (uint8_t)(r->last_loss_bits >> 8), (uint8_t)(r->last_loss_bits >> 16),
                         (uint8_t)(r->last_loss_bits >> 24)};
         s = bt_crc32c_update(s, b, sizeof b);
-        if (status == BT_OK) {
+        if (status == BT_STATUS_OK) {
             status = r->status;
         }
     }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "bt/device.h"
+#include "harts.h"
 #include "uart16550.h"
 
 extern uint8_t __l2_arena_start[];
@@ -14,21 +15,13 @@ static const bt_region gap9_regions[] = {
 };
 
 static bt_device_info qemu_info = {
-    "qemu-virt", 370000000u, 8u, BT_FEATURE_INSTRUCTION_COUNTERS | BT_FEATURE_FPU_F32, 2u, gap9_regions, NULL, 0u,
+    "qemu-virt", 370000000u, 1u, BT_FEATURE_INSTRUCTION_COUNTERS | BT_FEATURE_FPU_F32, 2u, gap9_regions, NULL, 0u,
 };
 
 static uint64_t read_instret(void *ctx)
 {
     (void)ctx;
-    uint32_t hi;
-    uint32_t lo;
-    uint32_t hi2;
-    do {
-        __asm__ volatile("csrr %0, minstreth" : "=r"(hi));
-        __asm__ volatile("csrr %0, minstret" : "=r"(lo));
-        __asm__ volatile("csrr %0, minstreth" : "=r"(hi2));
-    } while (hi != hi2);
-    return ((uint64_t)hi << 32) | lo;
+    return bt_instret(); /* all harts: under -icount QEMU's minstret counts the whole machine */
 }
 
 static uint64_t read_time_us(void *ctx)
@@ -59,6 +52,8 @@ void bt_qemu_trap(uint32_t mcause, uint32_t mepc, uint32_t mtval)
 int main(void)
 {
     uart_init();
+    bt_harts_init(bt_boot_fdt);
+    qemu_info.cores = (uint8_t)bt_harts_available(); /* the cluster: -smp N */
     /* The models' arena: all of L2 after the firmware's own code and data. */
     qemu_info.arena = __l2_arena_start;
     qemu_info.arena_size = BT_ARENA_BYTES; /* the linker script asserts that L2 has room for it */

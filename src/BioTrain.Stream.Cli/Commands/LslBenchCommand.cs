@@ -21,17 +21,50 @@ internal static class LslBenchCommand
     private static readonly int[] ChannelCases = [8, 64];
     private static readonly int[] ChunkCases = [1, 32, 512];
 
+    private static readonly string[] Roles = ["outlet", "inlet"];
+
+    // In-process cases: firstPort .. firstPort + 16; separate processes: the same 17 ports SplitPortOffset higher.
+    private const int DefaultPort = 26571;
+    private const int SplitPortOffset = 30;
+    private const int PortsUsed = SplitPortOffset + 17;
+
+    // Samples in flight from push to pull at most in the throughput cases.
+    private const long MaxInFlight = 100_000;
+
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Shorter runs (a few seconds in all)" };
-        var command = new Command("lsl", "Measure LSL throughput, latency and allocations on loopback.") { quick };
+        var split = new Option<bool>("--split") { Description = "Only the cases with outlet and inlet in separate processes (latency and CPU)" };
+        var role = new Option<string>("--role") { Hidden = true };
+        role.AcceptOnlyFromAmong(Roles);
+        var channels = new Option<int>("--channels") { Hidden = true };
+        var rate = new Option<double>("--rate") { Hidden = true };
+        var warmupRate = new Option<double>("--warmup-rate") { Hidden = true };
+        var start = new Option<double>("--start") { Hidden = true };
+        var peerSeconds = new Option<double>("--seconds") { Hidden = true };
+        var sourceId = new Option<string>("--source-id") { Hidden = true };
+        var port = new Option<int>("--port") { Description = $"First of the {PortsUsed} ports on 127.0.0.1 the benchmark uses", DefaultValueFactory = _ => DefaultPort };
+        var command = new Command("lsl", "Measure LSL throughput, latency, allocations and CPU on loopback.") { quick, split, role, channels, rate, warmupRate, start, peerSeconds, sourceId, port };
         command.SetAction((parse, ct) => LslCommands.Run(async () =>
         {
+            if (parse.GetValue(role) is { } peerRole)
+            {
+                return await LslProcessBench.RunPeerAsync(new LslProcessBench.PeerArguments(peerRole, parse.GetValue(channels), parse.GetValue(rate),
+                    parse.GetValue(warmupRate), parse.GetValue(start), parse.GetValue(peerSeconds), parse.GetValue(sourceId) ?? string.Empty, parse.GetValue(port)), ct).ConfigureAwait(false);
+            }
+
             var isQuick = parse.GetValue(quick);
+            var firstPort = parse.GetValue(port);
+            if (parse.GetValue(split))
+            {
+                await SplitAsync(isQuick, firstPort + SplitPortOffset, ct).ConfigureAwait(false);
+                return 0;
+            }
+
             var seconds = isQuick ? 0.5 : 2.0;
             var latencySamples = isQuick ? 500 : 3000;
             // A port block of its own, machine scope, IPv4 on loopback only: nothing leaves the host.
-            var config = LslConfig.MachineOnly(26571, 26572, 16);
+            var config = LslConfig.MachineOnly(firstPort, firstPort + 1, 16);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"LSL loopback benchmark, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(isQuick ? "quick" : "full")} ({seconds} s per throughput case, {latencySamples} latency samples)"));
             Console.WriteLine();
@@ -57,9 +90,31 @@ internal static class LslBenchCommand
             }
 
             Console.WriteLine("liblsl 1.16.2 (published): mean 76 µs (min 29, max 3800) with 8 ch; mean 98 µs (min 44, max 1300) with 64 ch");
+            Console.WriteLine();
+            await SplitAsync(isQuick, firstPort + SplitPortOffset, ct).ConfigureAwait(false);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Outlet and inlet in separate processes: latency and each process's CPU-seconds per second.</summary>
+    private static async Task SplitAsync(bool isQuick, int multicastPort, CancellationToken ct)
+    {
+        LslProcessBench.Case[] cases =
+        [
+            new("8 ch float32 @ 1 kHz", 8, 1000, 1000, isQuick ? 1 : 3, isQuick ? 3 : 10),
+            new("8 ch float32 @ 1 Hz (idle)", 8, 1, 1000, isQuick ? 3 : 5, isQuick ? 5 : 20),
+        ];
+        Console.WriteLine($"{"separate processes",-28} {"outlet CPU s/s",15} {"inlet CPU s/s",14} {"samples",8} {"min µs",8} {"median µs",10} {"p99 µs",9} {"max µs",9}");
+        foreach (var c in cases)
+        {
+            // A port block of its own (not the one of the in-process cases above), machine scope, 127.0.0.1 only.
+            var (outlet, inlet) = await LslProcessBench.RunCaseAsync(c, multicastPort, ct).ConfigureAwait(false);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{c.Label,-28} {outlet.CpuPerSecond,15:0.0000} {inlet.CpuPerSecond,14:0.0000} {inlet.Samples,8} {inlet.Min * 1e6,8:0.0} {inlet.Median * 1e6,10:0.0} {inlet.P99 * 1e6,9:0.0} {inlet.Max * 1e6,9:0.0}"));
+        }
+
+        Console.WriteLine("liblsl 1.16.2, earlier live run (not this run): 1 kHz 8 ch median 72-78 µs, p99 128-609 µs; CPU outlet 0.05, inlet 0.04 s/s at 1 kHz, 0 at 1 Hz");
     }
 
     private sealed record ThroughputResult(double SamplesPerSecond, long Dropped, double PushBytesPerSample, double PullBytesPerSample, double ProcessBytesPerSample);
@@ -92,6 +147,8 @@ internal static class LslBenchCommand
             var phase = 0;
             long pushed = 0;
             long received = 0;
+            long pushedAll = 0;
+            long pulledAll = 0;
             long pushAllocated = 0;
             long pullAllocated = 0;
             var pusher = new Thread(() =>
@@ -113,8 +170,11 @@ internal static class LslBenchCommand
                         before = GC.GetAllocatedBytesForCurrentThread();
                     }
 
-                    // Push as fast as the transport takes it: measure what flows, not what is dropped.
-                    if (outlet.Backlog > limit)
+                    // Push as fast as the transport takes it: measure what flows, not what is dropped. A push
+                    // may go straight into the socket buffers (megabytes on loopback), so what is in flight end
+                    // to end is bounded too, below the inlet's buffer (360 s at 1 kHz), or a puller that falls
+                    // behind would see samples dropped.
+                    if (outlet.Backlog > limit || pushedAll - Volatile.Read(ref pulledAll) > MaxInFlight)
                     {
                         Thread.Yield();
                         continue;
@@ -122,6 +182,7 @@ internal static class LslBenchCommand
 
                     outlet.PushChunk<float>(data);
                     pushed += seen * chunk;
+                    Volatile.Write(ref pushedAll, pushedAll + chunk);
                 }
 
                 pushAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -140,7 +201,9 @@ internal static class LslBenchCommand
                         before = GC.GetAllocatedBytesForCurrentThread();
                     }
 
-                    received += seen * inlet.PullChunk<float>(data, stamps, 0.05);
+                    var n = inlet.PullChunk<float>(data, stamps, 0.05);
+                    received += seen * n;
+                    Volatile.Write(ref pulledAll, pulledAll + n);
                 }
 
                 pullAllocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -4,7 +4,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BioTrain.Stream.Device;
+using BioTrain.Stream.Device.Addressing;
+using BioTrain.Stream.Device.Diagnostics;
 using BioTrain.Stream.Device.Emulation;
+using BioTrain.Stream.Device.Profiling;
 using BioTrain.Stream.Models;
 
 namespace BioTrain.Stream.Cli.Commands;
@@ -19,8 +22,9 @@ internal static class ModelCommands
 
     public static Command Create()
     {
-        var model = new Command("model", "Shipped models (mi-bminet, epidenet, eegnet): build, memory plan, training benchmark.");
+        var model = new Command("model", "Shipped models (mi-bminet, epidenet, eegnet): build, memory plan, profile, training benchmark.");
         model.Subcommands.Add(Plan());
+        model.Subcommands.Add(Profile());
         model.Subcommands.Add(Bench());
         model.Subcommands.Add(Export());
         return model;
@@ -88,6 +92,16 @@ internal static class ModelCommands
             c.Options.Add(Groups);
             c.Options.Add(Optimizer);
         }
+
+        /// <summary>The options as bt-profile.elf takes them (key=value).</summary>
+        public Dictionary<string, string> Values(ParseResult p) => new(StringComparer.Ordinal)
+        {
+            ["batch"] = p.GetValue(Batch).ToString(CultureInfo.InvariantCulture),
+            ["scope"] = p.GetValue(Scope)!,
+            ["norm"] = p.GetValue(Norm)!,
+            ["groups"] = p.GetValue(Groups).ToString(CultureInfo.InvariantCulture),
+            ["optim"] = p.GetValue(Optimizer)!,
+        };
 
         public IEnumerable<string> Arguments(ParseResult p) =>
         [
@@ -160,6 +174,46 @@ internal static class ModelCommands
         Console.WriteLine($"on the device    {Mb("device_bytes")}  (plan + ring)");
         Console.WriteLine($"device arena     {Mb("arena_bytes")}: {(r.GetProperty("fits").GetBoolean() ? "fits" : "DOES NOT FIT")}");
         Console.WriteLine($"                 {r.GetProperty("message").GetString()}");
+    }
+
+    private static Command Profile()
+    {
+        var m = new ModelOptions();
+        var t = new TrainingOptions();
+        var device = new Option<string>("--device") { Description = "Where to count: emu:qemu (the virtual GAP9; emu:qemu?harts=N also chooses the harts)", DefaultValueFactory = _ => "emu:qemu" };
+        var harts = new Option<int>("--harts") { Description = "Harts of the virtual GAP9, 1 to 8 (default: the address's, else 8 = GAP9's cluster)" };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var command = new Command("profile", "Instructions of one training sample on the virtual GAP9, per layer and hart: MACs, instructions per MAC (forward, training), load balance, GAP9 estimates E1 and E2.");
+        m.AddTo(command);
+        t.AddTo(command);
+        command.Options.Add(device);
+        command.Options.Add(harts);
+        command.Options.Add(json);
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            var address = DeviceAddress.Parse(parse.GetValue(device)!);
+            if (address.Kind != DeviceAddressKind.EmulatorQemu)
+            {
+                throw new DeviceStartException($"--device {address}: instructions are counted on the virtual GAP9 only (emu:qemu); the native device counts none");
+            }
+
+            var n = parse.GetValue(harts) is > 0 and var h ? h : address.QemuHarts ?? VirtualDeviceOptions.MaxHarts;
+            var model = m.Build(parse);
+            var profiler = new QemuProfiler(new VirtualDeviceOptions { Harts = n });
+            var profile = await profiler.RunAsync(model.ToBytes(), t.Values(parse), ct).ConfigureAwait(false);
+            var report = ProfileReport.From(profile, model, address.ToString(), t.Values(parse));
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(Console.Out, report);
+            }
+            else
+            {
+                ProfileReport.Print(Console.Out, profile, report);
+            }
+
+            return 0;
+        }));
+        return command;
     }
 
     private static Command Bench()

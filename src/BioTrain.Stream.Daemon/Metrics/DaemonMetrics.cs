@@ -29,8 +29,8 @@ public sealed class DaemonMetrics
         DeviceRequest = f.CreateHistogram("biotrain_device_request_seconds", "Device request round trip by operation.", new HistogramConfiguration { LabelNames = ["session", "operation"], Buckets = RequestBuckets });
         TrainingSamples = f.CreateCounter("biotrain_training_samples_total", "Samples trained on the device.", "session");
         TrainingRate = f.CreateGauge("biotrain_training_samples_per_second", "Training throughput of the last calibration or adaptation round, host-measured.", "session");
-        DevicePower = f.CreateGauge("biotrain_device_power_watts", "Device power while training (source=estimated: GAP9 model E1, not a measurement).", "session", "source");
-        DeviceEnergy = f.CreateCounter("biotrain_device_energy_joules_total", "Device energy spent on batches (source=estimated: GAP9 model E1, not a measurement).", "session", "source");
+        DevicePower = f.CreateGauge("biotrain_device_power_watts", "Device power while training (source=estimated, model=E1: GAP9 estimate model E1 of protocol/SPEC.md section 8, not a measurement).", "session", "source", "model");
+        DeviceEnergy = f.CreateCounter("biotrain_device_energy_joules_total", "Device energy spent on batches (source=estimated, model=E1: GAP9 estimate model E1 of protocol/SPEC.md section 8, not a measurement).", "session", "source", "model");
         DeviceInstructions = f.CreateCounter("biotrain_device_instructions_total", "Instructions retired on the device in batches (virtual GAP9: exact RV32 counts; 0 where not counted).", "session");
         DevicePeakMemory = f.CreateGauge("biotrain_device_peak_memory_bytes", "Planned peak memory of the loaded model on the device.", "session");
         DeviceUp = f.CreateGauge("biotrain_device_up", "1 while the device answers.", "session");

@@ -33,8 +33,9 @@ public sealed class SessionMetrics
         TrainingSamples = all.TrainingSamples.WithLabels(session);
         TrainingRate = all.TrainingRate.WithLabels(session);
         DeviceInstructions = all.DeviceInstructions.WithLabels(session);
-        DeviceEnergy = all.DeviceEnergy.WithLabels(session, "estimated");
-        DevicePower = all.DevicePower.WithLabels(session, "estimated");
+        // The device's figures are estimate model E1 (SPEC.md 8); the labels say so.
+        DeviceEnergy = all.DeviceEnergy.WithLabels(session, "estimated", "E1");
+        DevicePower = all.DevicePower.WithLabels(session, "estimated", "E1");
         DevicePeakMemory = all.DevicePeakMemory.WithLabels(session);
         DeviceUp = all.DeviceUp.WithLabels(session);
         DeviceRestores = all.DeviceRestores.WithLabels(session);
@@ -105,13 +106,13 @@ public sealed class SessionMetrics
         _state = state;
     }
 
-    /// <summary>Device work of a batch or a prediction: instructions, estimated energy and power (GAP9 model E1, at 370 MHz).</summary>
+    /// <summary>Device work of a batch or a prediction: instructions, estimated energy and power (GAP9 model E1).</summary>
     public void DeviceWork(ulong instructions, uint estimatedEnergyMicrojoules, ulong estimatedCycles)
     {
         DeviceInstructions.Inc(instructions);
         var joules = estimatedEnergyMicrojoules / 1e6;
         DeviceEnergy.Inc(joules);
-        var seconds = estimatedCycles / 370e6;
+        var seconds = estimatedCycles / Device.Diagnostics.Gap9Estimate.ClockHz;
         if (seconds > 0)
         {
             DevicePower.Set(joules / seconds);

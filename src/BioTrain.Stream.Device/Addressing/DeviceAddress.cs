@@ -5,7 +5,8 @@ namespace BioTrain.Stream.Device.Addressing;
 
 /// <summary>
 /// Where a device is, written as in config files and on the command line:
-/// <c>emu:native</c>, <c>emu:qemu</c>, <c>unix:PATH</c>, <c>tcp:HOST:PORT</c>,
+/// <c>emu:native</c>, <c>emu:qemu</c> (<c>emu:qemu?harts=N</c>: the virtual GAP9 with N of its 8
+/// cluster cores), <c>unix:PATH</c>, <c>tcp:HOST:PORT</c>,
 /// <c>serial:/dev/ttyUSB1?baud=3000000</c>, <c>usb:0403:6010?iface=1</c>. Options of serial: and
 /// usb: are documented in docs/devices.md and on <see cref="SerialLinkOptions"/> and
 /// <see cref="UsbLinkOptions"/>; an address prints back as written when its options are in the
@@ -14,11 +15,15 @@ namespace BioTrain.Stream.Device.Addressing;
 public sealed record DeviceAddress(DeviceAddressKind Kind, string Target, int Port)
 {
     private static readonly string[] SerialOptionNames = ["baud", "rtscts"];
+    private static readonly string[] QemuOptionNames = ["harts"];
     private static readonly string[] UsbOptionNames = ["iface", "serial", "detach", "bridge", "baud", "latency", "in", "out"];
 
     public static DeviceAddress EmulatorNative { get; } = new(DeviceAddressKind.EmulatorNative, "native", 0);
 
     public static DeviceAddress EmulatorQemu { get; } = new(DeviceAddressKind.EmulatorQemu, "qemu", 0);
+
+    /// <summary>Harts of an <c>emu:qemu?harts=N</c> address (1 to 8); null: the default, 8.</summary>
+    public int? QemuHarts { get; init; }
 
     /// <summary>Options of a <c>serial:</c> address; null for other kinds.</summary>
     public SerialLinkOptions? Serial { get; init; }
@@ -41,6 +46,7 @@ public sealed record DeviceAddress(DeviceAddressKind Kind, string Target, int Po
         {
             "emu" when rest == "native" => EmulatorNative,
             "emu" when rest == "qemu" => EmulatorQemu,
+            "emu" when rest.StartsWith("qemu?", StringComparison.Ordinal) => ParseQemu(text, rest),
             "emu" => throw new DeviceAddressException($"unknown emulator '{rest}' in '{text}'; use emu:native or emu:qemu"),
             "unix" when rest.Length > 0 => new DeviceAddress(DeviceAddressKind.Unix, rest, 0),
             "unix" => throw new DeviceAddressException($"'{text}' names no socket path"),
@@ -60,6 +66,12 @@ public sealed record DeviceAddress(DeviceAddressKind Kind, string Target, int Po
     {
         ArgumentNullException.ThrowIfNull(options);
         return new(DeviceAddressKind.Usb, UsbTarget(options.VendorId, options.ProductId), 0) { Usb = options };
+    }
+
+    private static DeviceAddress ParseQemu(string text, string rest)
+    {
+        var (_, query) = AddressQuery.Split(text, rest, QemuOptionNames);
+        return EmulatorQemu with { QemuHarts = query.Int("harts", 1, Emulation.VirtualDeviceOptions.MaxHarts) };
     }
 
     private static DeviceAddress ParseTcp(string text, string rest)
@@ -136,7 +148,7 @@ public sealed record DeviceAddress(DeviceAddressKind Kind, string Target, int Po
     public override string ToString() => Kind switch
     {
         DeviceAddressKind.EmulatorNative => "emu:native",
-        DeviceAddressKind.EmulatorQemu => "emu:qemu",
+        DeviceAddressKind.EmulatorQemu => QemuHarts is { } h ? string.Create(CultureInfo.InvariantCulture, $"emu:qemu?harts={h}") : "emu:qemu",
         DeviceAddressKind.Unix => $"unix:{Target}",
         DeviceAddressKind.Tcp => Target.Contains(':', StringComparison.Ordinal) ? $"tcp:[{Target}]:{Port}" : $"tcp:{Target}:{Port}",
         DeviceAddressKind.Serial => "serial:" + Target + SerialQuery(Serial),

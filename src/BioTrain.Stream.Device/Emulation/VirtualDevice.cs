@@ -113,8 +113,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     private static ProcessStartInfo QemuStartInfo(VirtualDeviceOptions options, string socketPath)
     {
         var elf = options.Firmware.Find("bt-firmware-qemu.elf");
-        var qemu = ResolveOnPath(options.QemuExecutable)
-            ?? throw new DeviceStartException($"{options.QemuExecutable} not found on PATH. Install it with: apt-get install qemu-system-misc");
+        var qemu = QemuExecutable.Resolve(options.QemuExecutable);
         var info = new ProcessStartInfo(qemu)
         {
             RedirectStandardError = true,
@@ -122,7 +121,7 @@ public sealed class VirtualDevice : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in QemuArguments(elf, socketPath, options.CountInstructions))
+        foreach (var arg in QemuArguments(elf, socketPath, options.CountInstructions, options.Harts))
         {
             info.ArgumentList.Add(arg);
         }
@@ -132,14 +131,20 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     /// <summary>
     /// The QEMU command line: the virt machine with no firmware of its own (-bios none jumps to our
-    /// image at 0x80000000), 16 MiB of RAM so the device tree lands above the GAP9 regions, and
-    /// the first 16550 UART on a Unix socket.
+    /// image at 0x80000000), 16 MiB of RAM so the device tree lands above the GAP9 regions,
+    /// <paramref name="harts"/> harts as the cluster's cores (the firmware finds them in the device
+    /// tree), and the first 16550 UART on a Unix socket.
     /// </summary>
-    public static IReadOnlyList<string> QemuArguments(string elf, string socketPath, bool countInstructions)
+    public static IReadOnlyList<string> QemuArguments(string elf, string socketPath, bool countInstructions, int harts)
     {
+        if (harts is < 1 or > VirtualDeviceOptions.MaxHarts)
+        {
+            throw new DeviceStartException(string.Create(CultureInfo.InvariantCulture, $"the virtual GAP9 has 1 to {VirtualDeviceOptions.MaxHarts} harts, not {harts}"));
+        }
+
         var args = new List<string>
         {
-            "-M", "virt", "-bios", "none", "-m", "16M", "-smp", "1",
+            "-M", "virt", "-bios", "none", "-m", "16M", "-smp", harts.ToString(CultureInfo.InvariantCulture),
             "-nodefaults", "-display", "none", "-monitor", "none",
             "-kernel", elf,
             "-chardev", $"socket,id=uart0,path={socketPath},server=on,wait=off",
@@ -188,19 +193,6 @@ public sealed class VirtualDevice : IAsyncDisposable
             ?? (!string.IsNullOrEmpty(runtime) && Directory.Exists(runtime) ? runtime : Path.GetTempPath());
         var name = $"biotrain-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.sock";
         return Path.Combine(dir, name);
-    }
-
-    private static string? ResolveOnPath(string executable)
-    {
-        if (executable.Contains('/', StringComparison.Ordinal))
-        {
-            return File.Exists(executable) ? executable : null;
-        }
-
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return path.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, executable))
-            .FirstOrDefault(File.Exists);
     }
 
     public async ValueTask DisposeAsync()

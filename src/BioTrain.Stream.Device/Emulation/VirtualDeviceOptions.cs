@@ -18,6 +18,16 @@ public sealed record VirtualDeviceOptions
     /// </summary>
     public bool CountInstructions { get; init; } = true;
 
+    /// <summary>
+    /// Harts of the QEMU virtual GAP9 (<c>-smp</c>, 1 to <see cref="MaxHarts"/>): the cluster cores
+    /// its kernels split their work across. Results are bit-identical for any count; the firmware
+    /// counts instructions per hart. Default: GAP9's 8 cluster cores.
+    /// </summary>
+    public int Harts { get; init; } = MaxHarts;
+
+    /// <summary>GAP9's cluster: 8 worker cores.</summary>
+    public const int MaxHarts = 8;
+
     /// <summary>Directory for the socket; default <c>$XDG_RUNTIME_DIR</c> or the temp directory.</summary>
     public string? SocketDirectory { get; init; }
 }

@@ -9,6 +9,7 @@ public sealed class SocketTransport : IDeviceTransport
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private int _disposed;
 
     private SocketTransport(Socket socket, string description)
     {
@@ -65,6 +66,12 @@ public sealed class SocketTransport : IDeviceTransport
 
     public async ValueTask DisposeAsync()
     {
+        // A client that fails its handshake disposes its transport, and so does the opener that gave it.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await Input.CompleteAsync().ConfigureAwait(false);
         try
         {

@@ -52,8 +52,14 @@ public sealed record LslConfig
     public double SmoothingHalftime { get; init; } = 90.0;
     public bool ForceDefaultTimestamps { get; init; }
 
-    /// <summary>Pause before an inlet reconnects after an error (liblsl: 0.5 s, fixed).</summary>
+    /// <summary>Least time between two connection attempts of an inlet (liblsl sleeps 0.5 s after every error).</summary>
     public double RecoveryDelay { get; init; } = 0.5;
+
+    /// <summary>
+    /// Seconds between discovery waves while an inlet looks for its lost stream, for the first ~10 s of an
+    /// outage (later: MulticastMinRtt). Not in liblsl, which waits at least 1 s (then 5 s) per attempt.
+    /// </summary>
+    public double RecoveryWaveInterval { get; init; } = 0.1;
 
     // [limits]: not in liblsl; bounds on what an untrusted peer can make us hold.
     public int MaxConnections { get; init; } = 256;

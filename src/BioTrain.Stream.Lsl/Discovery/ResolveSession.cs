@@ -18,6 +18,7 @@ internal sealed class ResolveSession : IDisposable
     private readonly List<(Socket Socket, byte[] Query, IReadOnlyList<ResolveTarget> Targets)> _families = [];
     private readonly Dictionary<string, (StreamInfo Info, double LastSeen)> _results = new(StringComparer.Ordinal);
     private readonly Lock _sync = new();
+    private readonly SemaphoreSlim _replied = new(0);
 
     public ResolveSession(LslConfig config, string query)
     {
@@ -83,6 +84,17 @@ internal sealed class ResolveSession : IDisposable
         }
     }
 
+    public bool Contains(string uid)
+    {
+        lock (_sync)
+        {
+            return _results.ContainsKey(uid);
+        }
+    }
+
+    /// <summary>Waits until a new stream answered, or at most <paramref name="timeout"/>.</summary>
+    public Task WaitForReplyAsync(TimeSpan timeout, CancellationToken ct) => _replied.WaitAsync(timeout, ct);
+
     /// <summary>Results seen within <paramref name="forgetAfter"/> seconds (all when null).</summary>
     public IReadOnlyList<StreamInfo> Results(double? forgetAfter = null)
     {
@@ -117,9 +129,9 @@ internal sealed class ResolveSession : IDisposable
     public Task ReceiveAsync(CancellationToken ct) => Task.WhenAll(_families.Select(f => ReceiveAsync(f.Socket, ct)));
 
     private Task ReceiveAsync(Socket socket, CancellationToken ct) =>
-        Internal.UdpReceiveLoop.RunAsync(socket, 65536, (packet, source, _, _) =>
+        Internal.UdpReceiveLoop.RunAsync(socket, 65536, (datagram, _) =>
         {
-            Accept(packet.Span, source);
+            Accept(datagram.Packet.Span, datagram.Sender);
             return ValueTask.CompletedTask;
         }, ct);
 
@@ -160,12 +172,14 @@ internal sealed class ResolveSession : IDisposable
             else if (_results.Count < _config.MaxResolveResults)
             {
                 _results[info.Uid] = (info, now);
+                _replied.Release();
             }
         }
     }
 
     public void Dispose()
     {
+        _replied.Dispose();
         foreach (var (socket, _, _) in _families)
         {
             socket.Dispose();

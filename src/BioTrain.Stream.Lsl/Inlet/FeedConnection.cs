@@ -15,6 +15,7 @@ internal sealed class FeedConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private TimeSpan _readTimeout;
 
     private FeedConnection(Socket socket, NetworkStream stream, ProtocolReader reader, SampleDecoder decoder)
     {
@@ -27,6 +28,35 @@ internal sealed class FeedConnection : IDisposable
     public ProtocolReader Reader { get; }
 
     public SampleDecoder Decoder { get; }
+
+    /// <summary>
+    /// One blocking read into <see cref="Reader"/>, bounded by <paramref name="timeout"/> (SO_RCVTIMEO;
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: none): one system call per arrival, and the kernel wakes the
+    /// receiving thread directly. False when the timeout passed with nothing read; <paramref name="endOfStream"/>
+    /// when the outlet closed the connection.
+    /// </summary>
+    public bool TryFill(TimeSpan timeout, out bool endOfStream)
+    {
+        if (timeout != _readTimeout)
+        {
+            _socket.ReceiveTimeout = timeout == Timeout.InfiniteTimeSpan ? 0 : (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+            _readTimeout = timeout;
+        }
+
+        try
+        {
+            endOfStream = !Reader.Fill();
+            return true;
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            endOfStream = false;
+            return false;
+        }
+    }
+
+    /// <summary>Wakes a thread blocked in a read: the socket reads as ended from now on.</summary>
+    public void Abort() => Shutdown(_socket);
 
     /// <summary>The data endpoint of a resolved info: IPv4 when it has an address and a port, else IPv6.</summary>
     public static IPEndPoint DataEndPoint(StreamInfo info) => EndPoint(info, service: false);
@@ -82,19 +112,26 @@ internal sealed class FeedConnection : IDisposable
         return full;
     }
 
+    /// <summary>
+    /// Connects and completes the handshake with blocking calls only (see <see cref="BlockingSocketStream"/>),
+    /// so call it from the thread that will receive; the returned task is complete when it returns.
+    /// </summary>
     public static async Task<FeedConnection> OpenAsync(StreamInfo info, LslConfig config, int maxBufferLength, int maxChunkLength, CancellationToken ct)
     {
-        var socket = await ConnectAsync(DataEndPoint(info), config.HandshakeTimeout, ct).ConfigureAwait(false);
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var socket = BlockingSocketStream.Connect(DataEndPoint(info), config.HandshakeTimeout, ct);
+        var stream = new BlockingSocketStream(socket);
         var reader = new ProtocolReader(stream, 64 * 1024, 64 * 1024 * 1024 + config.MaxStringBytes);
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            handshake.CancelAfter(TimeSpan.FromSeconds(config.HandshakeTimeout));
-            var decoder = await HandshakeAsync(stream, reader, info, config, maxBufferLength, maxChunkLength, handshake.Token).ConfigureAwait(false);
+            // Closing the inlet shuts the socket down, which ends a blocked read at once.
+            using var abort = ct.Register(static s => Shutdown((Socket)s!), socket);
+            stream.SetDeadline(config.HandshakeTimeout);
+            var decoder = await HandshakeAsync(stream, reader, info, config, maxBufferLength, maxChunkLength, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            stream.SetDeadline(null);
             return new FeedConnection(socket, stream, reader, decoder);
         }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        catch (IOException e) when (!ct.IsCancellationRequested && e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
         {
             reader.Dispose();
             await stream.DisposeAsync().ConfigureAwait(false);
@@ -104,11 +141,23 @@ internal sealed class FeedConnection : IDisposable
         {
             reader.Dispose();
             await stream.DisposeAsync().ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
             throw;
         }
     }
 
-    private static async Task<SampleDecoder> HandshakeAsync(NetworkStream stream, ProtocolReader reader, StreamInfo info, LslConfig config, int maxBufferLength, int maxChunkLength, CancellationToken ct)
+    private static void Shutdown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task<SampleDecoder> HandshakeAsync(System.IO.Stream stream, ProtocolReader reader, StreamInfo info, LslConfig config, int maxBufferLength, int maxChunkLength, CancellationToken ct)
     {
         var format = info.ChannelFormat;
         var version = Math.Min(config.UseProtocolVersion, info.Version);

@@ -16,7 +16,7 @@ internal sealed class InletBuffer
     private readonly bool _isString;
     private readonly int _maxCapacity;
     private byte[] _values;
-    private string[][] _strings;
+    private byte[][][] _strings;
     private double[] _timestamps;
     private int _mask;
     private long _head;
@@ -57,12 +57,12 @@ internal sealed class InletBuffer
         }
     }
 
-    private string[][] NewSlots(int n)
+    private byte[][][] NewSlots(int n)
     {
-        var slots = new string[n][];
+        var slots = new byte[n][][];
         for (var i = 0; i < n; i++)
         {
-            slots[i] = new string[_channels];
+            slots[i] = new byte[_channels][];
         }
 
         return slots;
@@ -280,7 +280,27 @@ internal sealed class InletBuffer
         }
     }
 
+    /// <summary>String samples as text (bytes that are not UTF-8 become U+FFFD).</summary>
     public int TakeStrings(Span<string> data, Span<double> timestamps, int maxSamples)
+    {
+        lock (_sync)
+        {
+            ThrowIfFaulted();
+            var n = (int)Math.Min(_head - _tail, maxSamples);
+            for (var i = 0; i < n; i++)
+            {
+                var slot = (int)(_tail & _mask);
+                Utf8Values.Decode(_strings[slot], data.Slice(i * _channels, _channels));
+                timestamps[i] = _timestamps[slot];
+                _tail++;
+            }
+
+            return n;
+        }
+    }
+
+    /// <summary>String samples as the bytes the outlet sent; the arrays are handed over, not copied.</summary>
+    public int TakeStringBytes(Span<byte[]> data, Span<double> timestamps, int maxSamples)
     {
         lock (_sync)
         {

@@ -36,6 +36,11 @@ internal sealed class SampleDecoder
         return ok;
     }
 
+    public bool TryDecodeStrings(ReadOnlySpan<byte> src, Span<byte[]> values, out double timestamp, out bool deduced, out int consumed) =>
+        ProtocolVersion >= 110
+            ? SampleCodec110.TryReadString(src, values, Swap, MaxStringBytes, out timestamp, out deduced, out consumed)
+            : PortableArchive.TryReadStringSample(src, values, MaxStringBytes, out timestamp, out deduced, out consumed);
+
     public bool TryDecodeStrings(ReadOnlySpan<byte> src, Span<string> values, out double timestamp, out bool deduced, out int consumed) =>
         ProtocolVersion >= 110
             ? SampleCodec110.TryReadString(src, values, Swap, MaxStringBytes, out timestamp, out deduced, out consumed)

@@ -12,6 +12,10 @@ namespace BioTrain.Stream.Lsl.Inlet;
 /// </summary>
 public sealed class StreamInlet : IDisposable, IAsyncDisposable
 {
+    // After the first answer that is not the lost uid, wait this long for a second candidate of the same
+    // wave (replies on a LAN come within milliseconds) before switching, so an ambiguous identity is noticed.
+    private const double RecoverySettleSeconds = 0.02;
+
     private readonly LslConfig _config;
     private readonly InletBuffer _buffer;
     private readonly int _maxChunkLength;
@@ -27,6 +31,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     private double _lastReceive;
     private int _clockReset;
     private long _lostCount;
+    private long _receiveTimeouts;
     private int _disposed;
 
     /// <param name="info">A resolved stream (from <see cref="StreamResolver"/>).</param>
@@ -81,6 +86,9 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
 
     public int SamplesAvailable => _buffer.Count;
 
+    /// <summary>Times the receive thread woke with nothing received (the watchdog's checks), for tests.</summary>
+    internal long ReceiveTimeouts => Interlocked.Read(ref _receiveTimeouts);
+
     /// <summary>The buffer size in samples, as sent to the outlet (Max-Buffer-Length).</summary>
     public int BufferCapacity => _buffer.Capacity;
 
@@ -91,7 +99,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
-            _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+            _loop ??= StartLoop();
             connected = _connected.Task;
         }
 
@@ -110,13 +118,20 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The inlet's own thread: connects, receives, recovers. Blocking calls only on the data socket (see
+    /// <see cref="BlockingSocketStream"/>), so arrivals wake this thread and nothing else, as liblsl's data thread.
+    /// </summary>
+    private Task StartLoop() =>
+        Task.Factory.StartNew(() => Run(_stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     /// <summary>Starts the connection without waiting (pulls do this implicitly, as in liblsl).</summary>
     public void StartStream()
     {
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
-            _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+            _loop ??= StartLoop();
         }
     }
 
@@ -206,6 +221,39 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
 
         Span<double> ts = stackalloc double[1];
         return _buffer.TakeStrings(sample, ts, 1) == 1 ? Process(ts[0]) : 0.0;
+    }
+
+    /// <summary>
+    /// Pulls one sample of a string stream as the bytes the outlet sent, unaltered (no UTF-8 decoding): for
+    /// relays and recorders. Returns its timestamp, or 0.0 on timeout.
+    /// </summary>
+    public double PullSample(Span<byte[]> sample, double timeout = LslConstants.Forever)
+    {
+        CheckStrings(sample.Length);
+        StartStream();
+        if (!_buffer.WaitForData(timeout))
+        {
+            return 0.0;
+        }
+
+        Span<double> ts = stackalloc double[1];
+        return _buffer.TakeStringBytes(sample, ts, 1) == 1 ? Process(ts[0]) : 0.0;
+    }
+
+    /// <summary>Pulls string samples as raw bytes (multiplexed), waiting up to <paramref name="timeout"/> seconds for the first.</summary>
+    public int PullChunk(Span<byte[]> data, Span<double> timestamps, double timeout = 0.0)
+    {
+        var max = Math.Min(data.Length / _info.ChannelCount, timestamps.Length);
+        CheckStrings(max * _info.ChannelCount);
+        StartStream();
+        if (max == 0 || !_buffer.WaitForData(timeout))
+        {
+            return 0;
+        }
+
+        var n = _buffer.TakeStringBytes(data, timestamps, max);
+        ProcessAll(timestamps[..n]);
+        return n;
     }
 
     /// <summary>
@@ -330,17 +378,29 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(CancellationToken ct)
+    private void Run(CancellationToken ct)
     {
         var lostBefore = false;
-        var attempts = 0;
+        var round = 0;
+        var lastFailedAttempt = double.NegativeInfinity;
         while (!ct.IsCancellationRequested)
         {
             Exception? error = null;
             try
             {
-                using var connection = await FeedConnection.OpenAsync(Info, _config, _buffer.Capacity, _maxChunkLength, ct).ConfigureAwait(false);
-                attempts = 0;
+                FeedConnection connection;
+                try
+                {
+                    connection = FeedConnection.OpenAsync(Info, _config, _buffer.Capacity, _maxChunkLength, ct).GetAwaiter().GetResult();
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    lastFailedAttempt = LslClock.LocalClock();
+                    throw;
+                }
+
+                using var open = connection;
+                round = 0;
                 IsConnected = true;
                 Volatile.Write(ref _lastReceive, LslClock.LocalClock());
                 TaskCompletionSource connected;
@@ -355,7 +415,7 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
                     Raise(ConnectionRecovered, new InletConnectionEventArgs("connected again"));
                 }
 
-                await ReceiveAsync(connection, ct).ConfigureAwait(false);
+                Receive(connection, ct);
                 error = new LslProtocolException(LslProtocolError.UnexpectedEndOfStream, "the outlet closed the connection");
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -398,8 +458,11 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
 
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(_config.RecoveryDelay), ct).ConfigureAwait(false);
-                await TryRecoverAsync(attempts++ == 0 ? 1.0 : Math.Min(5.0, _config.MulticastMaxRtt), ct).ConfigureAwait(false);
+                // The same uid is tried again at most once per RecoveryDelay after a failed attempt, so an
+                // outlet that answers discovery but refuses connections is not hammered; a restarted
+                // outlet (another uid) is taken at once.
+                var holdOff = Math.Max(0, lastFailedAttempt + _config.RecoveryDelay - LslClock.LocalClock());
+                TryRecoverAsync(round++, holdOff, ct).GetAwaiter().GetResult();
             }
             catch (OperationCanceledException)
             {
@@ -435,17 +498,25 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Re-resolves the stream by its identity. The same uid: reconnect as before. Exactly one other
-    /// stream with the same identity (a restarted outlet): switch to it and reset the clock state.
+    /// Re-resolves the stream by its identity, starting at once and returning as soon as it answers (not
+    /// after a fixed wait, as liblsl's 1 s / 5 s minimum): a restarted outlet is picked up within about one
+    /// wave. The same uid: reconnect as before. Exactly one other stream with the same identity (a restarted
+    /// outlet): switch to it and reset the clock state. The first rounds (about 10 s) query every
+    /// RecoveryWaveInterval, later ones every MulticastMinRtt, so a long outage costs little traffic.
     /// </summary>
-    private async Task TryRecoverAsync(double waitSeconds, CancellationToken ct)
+    private async Task TryRecoverAsync(int round, double sameUidHoldOff, CancellationToken ct)
     {
         var current = Info;
         var query = RecoveryQuery(current);
-        var found = await StreamResolver.ResolveQueryAsync(query, 1, waitSeconds, waitSeconds, _config, ct).ConfigureAwait(false);
-        if (found.Any(f => f.Uid == current.Uid))
+        var interval = Math.Max(0.02, round < 2 ? _config.RecoveryWaveInterval : _config.MulticastMinRtt);
+        var found = await StreamResolver.ResolveForRecoveryAsync(query, current.Uid, interval, sameUidHoldOff, RecoverySettleSeconds, 5.0, _config, ct).ConfigureAwait(false);
+        var same = found.FirstOrDefault(f => f.Uid == current.Uid);
+        var others = found.Where(f => f.Uid != current.Uid).ToList();
+
+        // The lost uid still answering discovery while it refuses connections is an outlet on its way out:
+        // a single restarted one (another uid) wins then.
+        if (same is not null && !(sameUidHoldOff > 0 && others.Count == 1))
         {
-            var same = found.First(f => f.Uid == current.Uid);
             lock (_sync)
             {
                 _info.V4Address = same.V4Address;
@@ -455,12 +526,12 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
             return;
         }
 
-        if (found.Count != 1)
+        if (others.Count != 1)
         {
             return;
         }
 
-        var next = found[0];
+        var next = others[0];
         lock (_sync)
         {
             _info = next;
@@ -492,58 +563,47 @@ public sealed class StreamInlet : IDisposable, IAsyncDisposable
         return string.Join(" and ", parts);
     }
 
-    private async Task ReceiveAsync(FeedConnection connection, CancellationToken ct)
-    {
-        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var watch = WatchAsync(watchdog);
-        try
-        {
-            var reader = connection.Reader;
-            var interval = _info.NominalSrate > 0 ? 1.0 / _info.NominalSrate : 0.0;
-            var last = 0.0;
-            while (true)
-            {
-                var consumed = _buffer.Decode(reader.Buffered, connection.Decoder, interval, ref last, out var samples);
-                reader.Consume(consumed);
-                if (samples > 0)
-                {
-                    Volatile.Write(ref _lastReceive, LslClock.LocalClock());
-                }
+    /// <summary>
+    /// Receives on the inlet's thread, blocked in recv(2) on the socket, decoding straight into the buffer
+    /// and waking blocked pullers from there: one kernel wake-up per arrival, and no thread-pool hop (whose
+    /// spinning workers cost CPU at every sample). The read timeout doubles as liblsl's watchdog: a regular
+    /// stream silent for WatchdogTimeThreshold is reconnected.
+    /// </summary>
 
-                if (!await reader.FillAsync(watchdog.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
+    private void Receive(FeedConnection connection, CancellationToken ct)
+    {
+        using var wake = ct.Register(static c => ((FeedConnection)c!).Abort(), connection);
+        var reader = connection.Reader;
+        var interval = _info.NominalSrate > 0 ? 1.0 / _info.NominalSrate : 0.0;
+        // Only a regular stream has a watchdog. An irregular one (markers) may rightly be silent for hours: its
+        // thread then sleeps in recv(2) with no timeout at all (closing the inlet shuts the socket down).
+        var check = _info.NominalSrate > 0 ? TimeSpan.FromSeconds(Math.Max(0.001, _config.WatchdogCheckInterval)) : Timeout.InfiniteTimeSpan;
+        var last = 0.0;
+        while (true)
+        {
+            var consumed = _buffer.Decode(reader.Buffered, connection.Decoder, interval, ref last, out var samples);
+            reader.Consume(consumed);
+            if (samples > 0)
+            {
+                Volatile.Write(ref _lastReceive, LslClock.LocalClock());
             }
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new LslTimeoutException($"no data for {_config.WatchdogTimeThreshold} s (watchdog)", e);
-        }
-        finally
-        {
-            await watchdog.CancelAsync().ConfigureAwait(false);
-            await watch.ConfigureAwait(false);
-        }
-    }
 
-    /// <summary>liblsl's watchdog: a regular stream silent for WatchdogTimeThreshold is reconnected.</summary>
-    private async Task WatchAsync(CancellationTokenSource connection)
-    {
-        try
-        {
-            while (!connection.IsCancellationRequested)
+            bool ended;
+            while (!connection.TryFill(check, out ended))
             {
-                await Task.Delay(TimeSpan.FromSeconds(_config.WatchdogCheckInterval), connection.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _receiveTimeouts);
+                ct.ThrowIfCancellationRequested();
                 if (_info.NominalSrate > 0 && LslClock.LocalClock() - Volatile.Read(ref _lastReceive) > _config.WatchdogTimeThreshold)
                 {
-                    await connection.CancelAsync().ConfigureAwait(false);
-                    return;
+                    throw new LslTimeoutException($"no data for {_config.WatchdogTimeThreshold} s (watchdog)");
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
+
+            ct.ThrowIfCancellationRequested();
+            if (ended)
+            {
+                return;
+            }
         }
     }
 

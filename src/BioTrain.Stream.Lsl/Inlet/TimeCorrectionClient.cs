@@ -153,9 +153,9 @@ internal sealed class TimeCorrectionClient : IAsyncDisposable
     }
 
     private Task ReceiveAsync(CancellationToken ct) =>
-        Internal.UdpReceiveLoop.RunAsync(_socket, 1024, (packet, _, t3, _) =>
+        Internal.UdpReceiveLoop.RunAsync(_socket, 1024, (datagram, _) =>
         {
-            Accept(packet.Span, t3);
+            Accept(datagram.Packet.Span, datagram.Arrival);
             return ValueTask.CompletedTask;
         }, ct);
 

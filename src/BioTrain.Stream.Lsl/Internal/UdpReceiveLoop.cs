@@ -4,6 +4,9 @@ using System.Net.Sockets;
 
 namespace BioTrain.Stream.Lsl.Internal;
 
+/// <summary>One received datagram: its bytes, sender, arrival time and, when asked for, the address it was sent to.</summary>
+internal readonly record struct ReceivedDatagram(ReadOnlyMemory<byte> Packet, IPEndPoint Sender, double Arrival, IPAddress? Destination);
+
 /// <summary>
 /// Receives datagrams one at a time into one pooled buffer and hands each to a handler with its sender
 /// and arrival time (taken before anything else, for time probes). Ends when the socket closes or the
@@ -11,7 +14,8 @@ namespace BioTrain.Stream.Lsl.Internal;
 /// </summary>
 internal static class UdpReceiveLoop
 {
-    public static async Task RunAsync(Socket socket, int bufferSize, Func<ReadOnlyMemory<byte>, IPEndPoint, double, CancellationToken, ValueTask> handle, CancellationToken ct)
+    /// <param name="wantDestination">Also report each datagram's destination address (IP_PKTINFO), e.g. to tell unicast from multicast.</param>
+    public static async Task RunAsync(Socket socket, int bufferSize, Func<ReceivedDatagram, CancellationToken, ValueTask> handle, CancellationToken ct, bool wantDestination = false)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
@@ -19,18 +23,27 @@ internal static class UdpReceiveLoop
         {
             while (!ct.IsCancellationRequested)
             {
-                SocketReceiveFromResult result;
+                ReceivedDatagram datagram;
                 try
                 {
-                    result = await socket.ReceiveFromAsync(buffer.AsMemory(0, bufferSize), SocketFlags.None, any, ct).ConfigureAwait(false);
+                    var memory = buffer.AsMemory(0, bufferSize);
+                    if (wantDestination)
+                    {
+                        var result = await socket.ReceiveMessageFromAsync(memory, SocketFlags.None, any, ct).ConfigureAwait(false);
+                        datagram = new ReceivedDatagram(memory[..result.ReceivedBytes], (IPEndPoint)result.RemoteEndPoint, LslClock.LocalClock(), result.PacketInformation.Address);
+                    }
+                    else
+                    {
+                        var result = await socket.ReceiveFromAsync(memory, SocketFlags.None, any, ct).ConfigureAwait(false);
+                        datagram = new ReceivedDatagram(memory[..result.ReceivedBytes], (IPEndPoint)result.RemoteEndPoint, LslClock.LocalClock(), null);
+                    }
                 }
                 catch (SocketException)
                 {
                     continue;
                 }
 
-                var arrival = LslClock.LocalClock();
-                await handle(buffer.AsMemory(0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint, arrival, ct).ConfigureAwait(false);
+                await handle(datagram, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

@@ -28,7 +28,27 @@ internal sealed class FeedConsumer
 
     public FeedEncoder Encoder { get; }
 
-    public AsyncSignal Signal { get; } = new();
+    public WakeSignal Signal { get; } = new();
+
+    private FeedSender? _sender;
+
+    /// <summary>From now on a push may send to this consumer's socket itself (see <see cref="FeedSender"/>).</summary>
+    public void Attach(FeedSender sender) => Volatile.Write(ref _sender, sender);
+
+    public SendCounts SendCounts => Volatile.Read(ref _sender)?.Counts ?? default;
+
+    public void Detach(FeedSender sender) => Interlocked.CompareExchange(ref _sender, null, sender);
+
+    /// <summary>Called after a push: sends on the pushing thread when the connection is idle, else wakes the sender thread.</summary>
+    public void Wake()
+    {
+        if (Volatile.Read(ref _sender) is { } sender && sender.TrySendFromPusher())
+        {
+            return;
+        }
+
+        Signal.Set();
+    }
 
     private long _dropped;
 

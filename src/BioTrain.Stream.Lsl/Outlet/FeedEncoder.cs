@@ -28,10 +28,13 @@ internal sealed class FeedEncoder
             ? SampleCodec110.WriteNumeric(dest, timestamp, deduced, values, _valueSize, Swap)
             : PortableArchive.WriteNumericSample(dest, timestamp, deduced, values, _format);
 
-    public int StringSize(bool deduced, ReadOnlySpan<string> values) =>
+    public int StringSize(bool deduced, ReadOnlySpan<byte[]> values) =>
         ProtocolVersion >= 110 ? SampleCodec110.StringSize(deduced, values) : PortableArchive.StringSampleSize(values);
 
     public int EncodeString(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<string> values) =>
+        EncodeString(dest, timestamp, deduced, Internal.Utf8Values.Encode(values));
+
+    public int EncodeString(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<byte[]> values) =>
         ProtocolVersion >= 110
             ? SampleCodec110.WriteString(dest, timestamp, deduced, values, Swap)
             : PortableArchive.WriteStringSample(dest, timestamp, deduced, values);
@@ -46,7 +49,7 @@ internal sealed class FeedEncoder
             int n;
             if (_format == ChannelFormat.String)
             {
-                var strings = TestPattern.Strings(channels);
+                var strings = Internal.Utf8Values.Encode(TestPattern.Strings(channels));
                 buffer = new byte[StringSize(false, strings)];
                 n = EncodeString(buffer, LslConstants.TestPatternTimestamp, false, strings);
             }

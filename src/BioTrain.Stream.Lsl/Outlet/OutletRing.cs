@@ -1,4 +1,5 @@
 using System.Numerics;
+using BioTrain.Stream.Lsl.Internal;
 
 namespace BioTrain.Stream.Lsl.Outlet;
 
@@ -22,7 +23,7 @@ internal sealed class OutletRing
     private readonly int _maxCapacity;
 
     private byte[] _values;
-    private string[][] _strings;
+    private byte[][][] _strings;
     private double[] _timestamps;
     private byte[] _flags;
     private int _mask;
@@ -65,6 +66,9 @@ internal sealed class OutletRing
         }
     }
 
+    /// <summary>How the samples of the consumers connected now went out.</summary>
+    public SendCounts SendCounts => Volatile.Read(ref _consumers).Aggregate(default(SendCounts), (sum, c) => sum + c.SendCounts);
+
     /// <summary>Samples dropped so far by the consumers connected now.</summary>
     public long ActiveDropped => Volatile.Read(ref _consumers).Sum(c => c.Dropped);
 
@@ -79,12 +83,12 @@ internal sealed class OutletRing
         }
     }
 
-    private string[][] NewStringSlots(int count)
+    private byte[][][] NewStringSlots(int count)
     {
-        var slots = new string[count][];
+        var slots = new byte[count][][];
         for (var i = 0; i < count; i++)
         {
-            slots[i] = new string[_channels];
+            slots[i] = new byte[_channels][];
         }
 
         return slots;
@@ -131,7 +135,12 @@ internal sealed class OutletRing
         Wake(pushthrough);
     }
 
-    public void PushStrings(ReadOnlySpan<string> values, int count, ReadOnlySpan<double> timestamps, bool pushthrough)
+    /// <summary>Appends string samples as their UTF-8 bytes.</summary>
+    public void PushStrings(ReadOnlySpan<string> values, int count, ReadOnlySpan<double> timestamps, bool pushthrough) =>
+        PushStringBytes(Utf8Values.Encode(values), count, timestamps, pushthrough);
+
+    /// <summary>Appends string samples given as raw bytes; the arrays become the ring's, so pass copies.</summary>
+    public void PushStringBytes(ReadOnlySpan<byte[]> values, int count, ReadOnlySpan<double> timestamps, bool pushthrough)
     {
         lock (_sync)
         {
@@ -233,14 +242,14 @@ internal sealed class OutletRing
         {
             if (pushthrough)
             {
-                c.Signal.Set();
+                c.Wake();
                 continue;
             }
 
             var pending = Volatile.Read(ref _head) - c.Next;
             if ((c.MaxChunk > 0 && pending >= c.MaxChunk) || pending >= WakeThreshold)
             {
-                c.Signal.Set();
+                c.Wake();
             }
         }
     }

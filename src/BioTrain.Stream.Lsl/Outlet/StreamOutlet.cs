@@ -115,7 +115,7 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
 
                 var service = UdpInfoServer.ForService(socket, matcher, shortInfo, limiter, Config);
                 _tasks.Add(service.RunAsync(_stop.Token));
-                var responder = UdpInfoServer.CreateResponder(Config, family, matcher, shortInfo, limiter);
+                var responder = UdpInfoServer.CreateResponder(Config, family, matcher, shortInfo, limiter, ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port);
                 if (responder is not null)
                 {
                     _resources.Add(responder);
@@ -144,6 +144,9 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
 
     /// <summary>Samples pushed but not yet written to the slowest inlet's socket (a source can watch it to pace itself).</summary>
     public long Backlog => _ring.Backlog;
+
+    /// <summary>How the samples of the inlets connected now went out (for tests: which thread sent them, in how many writes).</summary>
+    internal SendCounts SendCounts => _ring.SendCounts;
 
     /// <summary>Samples lost because an inlet fell further behind than its buffer (all inlets, past and present).</summary>
     public long DroppedSamples => _ring.ActiveDropped + (_tcp4?.DroppedByClosedFeeds ?? 0) + (_tcp6?.DroppedByClosedFeeds ?? 0);
@@ -183,6 +186,43 @@ public sealed class StreamOutlet : IDisposable, IAsyncDisposable
         CheckStrings(sample.Length, 1);
         Span<double> ts = [Stamp(timestamp)];
         _ring.PushStrings(sample, 1, ts, pushthrough);
+    }
+
+    /// <summary>
+    /// Pushes one sample of a string stream as raw bytes, sent exactly as given (liblsl does not require
+    /// UTF-8 either): for relays and recorders that must not alter data. The bytes are copied.
+    /// </summary>
+    public void PushSample(ReadOnlySpan<byte[]> sample, double timestamp = 0.0, bool pushthrough = true)
+    {
+        CheckStrings(sample.Length, 1);
+        Span<double> ts = [Stamp(timestamp)];
+        _ring.PushStringBytes(CopyOf(sample), 1, ts, pushthrough);
+    }
+
+    /// <summary>Pushes a multiplexed chunk of a string stream as raw bytes (copied); the timestamp stamps the last sample.</summary>
+    public void PushChunk(ReadOnlySpan<byte[]> data, double timestamp = 0.0, bool pushthrough = true)
+    {
+        var count = SampleCount(data.Length);
+        if (count == 0)
+        {
+            return;
+        }
+
+        CheckStrings(data.Length, count);
+        Span<double> ts = [Stamp(timestamp)];
+        _ring.PushStringBytes(CopyOf(data), count, ts, pushthrough);
+    }
+
+    private static byte[][] CopyOf(ReadOnlySpan<byte[]> values)
+    {
+        var copy = new byte[values.Length][];
+        for (var i = 0; i < values.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(values[i], nameof(values));
+            copy[i] = values[i].ToArray();
+        }
+
+        return copy;
     }
 
     /// <summary>

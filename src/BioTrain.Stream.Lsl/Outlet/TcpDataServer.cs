@@ -99,12 +99,13 @@ internal sealed class TcpDataServer : IDisposable
                     var parameters = await reader.ReadLineAsync(config.MaxHeaderLineBytes, handshake.Token).ConfigureAwait(false)
                         ?? throw new LslProtocolException(LslProtocolError.UnexpectedEndOfStream, "no 1.00 parameters");
                     var old = FeedRequest.ParseVersion100(parameters);
+                    EndHandshake(handshake);
                     await StreamAsync(stream, old, new FeedNegotiation(100, ByteOrder.LittleEndian, false), textHeader: null, ct).ConfigureAwait(false);
                     return;
                 default:
                     if (line.StartsWith("LSL:streamfeed/", StringComparison.Ordinal))
                     {
-                        await HandleFeedRequestAsync(stream, reader, line, handshake.Token, ct).ConfigureAwait(false);
+                        await HandleFeedRequestAsync(stream, reader, line, handshake, ct).ConfigureAwait(false);
                     }
 
                     return;
@@ -132,8 +133,15 @@ internal sealed class TcpDataServer : IDisposable
         }
     }
 
-    private async Task HandleFeedRequestAsync(NetworkStream stream, ProtocolReader reader, string line, CancellationToken handshakeCt, CancellationToken ct)
+    /// <summary>
+    /// The request is read: its deadline no longer applies. Stops the deadline's timer, which would otherwise
+    /// fire (and run a pool work item) in the middle of a feed.
+    /// </summary>
+    private static void EndHandshake(CancellationTokenSource handshake) => handshake.CancelAfter(Timeout.InfiniteTimeSpan);
+
+    private async Task HandleFeedRequestAsync(NetworkStream stream, ProtocolReader reader, string line, CancellationTokenSource handshake, CancellationToken ct)
     {
+        var handshakeCt = handshake.Token;
         var config = _context.Config;
         var (version, uid) = FeedRequest.ParseRequestLine(line);
         var headers = new List<string>();
@@ -169,6 +177,7 @@ internal sealed class TcpDataServer : IDisposable
         }
 
         var negotiation = FeedNegotiation.Negotiate(request, _context.Info.ChannelFormat, serverVersion);
+        EndHandshake(handshake);
         var response = new FeedResponse
         {
             ServerVersion = serverVersion,
@@ -209,11 +218,18 @@ internal sealed class TcpDataServer : IDisposable
         try
         {
             await stream.WriteAsync(preamble.ToArray(), ct).ConfigureAwait(false);
-            var sender = new FeedSender(_context.Ring, consumer, stream);
+            var sender = new FeedSender(_context.Ring, consumer, stream.Socket);
             var watchPeer = WatchForCloseAsync(stream, consumer, session);
-            await sender.RunAsync(session.Token).ConfigureAwait(false);
-            await session.CancelAsync().ConfigureAwait(false);
-            await watchPeer.ConfigureAwait(false);
+            try
+            {
+                await sender.RunOnOwnThreadAsync(session.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                // A failed send ends the feed too; the watcher must be done before the session is disposed.
+                await session.CancelAsync().ConfigureAwait(false);
+                await watchPeer.ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -21,10 +21,12 @@ internal sealed class UdpInfoServer : IDisposable
     private readonly ReplyRateLimiter _limiter;
     private readonly LslConfig _config;
     private readonly string _shortInfoText;
+    private readonly LoopbackQueryForwarder? _forwarder;
 
-    private UdpInfoServer(Socket socket, bool answersTimeData, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter, LslConfig config)
+    private UdpInfoServer(Socket socket, bool answersTimeData, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter, LslConfig config, LoopbackQueryForwarder? forwarder = null)
     {
         _socket = socket;
+        _forwarder = forwarder;
         _answersTimeData = answersTimeData;
         _matcher = matcher;
         _shortInfoText = shortInfo;
@@ -42,11 +44,15 @@ internal sealed class UdpInfoServer : IDisposable
     public static UdpInfoServer ForService(Socket socket, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter, LslConfig config) =>
         new(socket, answersTimeData: true, matcher, shortInfo, limiter, config);
 
+    /// <summary>Datagrams passed on to the service ports of the range (see <see cref="LoopbackQueryForwarder"/>).</summary>
+    public long QueriesForwarded => _forwarder?.Forwarded ?? 0;
+
     /// <summary>
-    /// The responder on the shared multicast port (SO_REUSEADDR), joined to the scope's multicast groups.
-    /// Null when the scope has no address of this family.
+    /// The responder on the shared multicast port (SO_REUSEADDR only, as liblsl), joined to the scope's
+    /// multicast groups; it forwards loopback unicast queries to the range's service ports. Null when the
+    /// scope has no address of this family.
     /// </summary>
-    public static UdpInfoServer? CreateResponder(LslConfig config, AddressFamily family, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter)
+    public static UdpInfoServer? CreateResponder(LslConfig config, AddressFamily family, QueryMatcher matcher, string shortInfo, ReplyRateLimiter limiter, int ownServicePort)
     {
         var addresses = ScopeAddresses.Of(config, family);
         if (addresses.Count == 0)
@@ -57,7 +63,7 @@ internal sealed class UdpInfoServer : IDisposable
         var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            SharedPortOption.AllowSharedBind(socket);
             if (family == AddressFamily.InterNetworkV6)
             {
                 socket.DualMode = false;
@@ -69,7 +75,7 @@ internal sealed class UdpInfoServer : IDisposable
                 JoinGroup(socket, group, config);
             }
 
-            return new UdpInfoServer(socket, answersTimeData: false, matcher, shortInfo, limiter, config);
+            return new UdpInfoServer(socket, answersTimeData: false, matcher, shortInfo, limiter, config, new LoopbackQueryForwarder(config, family, ownServicePort));
         }
         catch (SocketException)
         {
@@ -122,14 +128,15 @@ internal sealed class UdpInfoServer : IDisposable
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.SupportsMulticast && n.Supports(NetworkInterfaceComponent.IPv6))
             .Select(n => (long)n.GetIPProperties().GetIPv6Properties().Index);
 
-    public Task RunAsync(CancellationToken ct) => UdpReceiveLoop.RunAsync(_socket, 65536, HandleAsync, ct);
+    public Task RunAsync(CancellationToken ct) => UdpReceiveLoop.RunAsync(_socket, 65536, HandleAsync, ct, wantDestination: _forwarder is not null);
 
-    private async ValueTask HandleAsync(ReadOnlyMemory<byte> packet, IPEndPoint sender, double arrival, CancellationToken ct)
+    private async ValueTask HandleAsync(ReceivedDatagram datagram, CancellationToken ct)
     {
+        var sender = datagram.Sender;
         string text;
         try
         {
-            text = Encoding.UTF8.GetString(packet.Span);
+            text = Encoding.UTF8.GetString(datagram.Packet.Span);
         }
         catch (ArgumentException)
         {
@@ -145,8 +152,17 @@ internal sealed class UdpInfoServer : IDisposable
         EndPoint target;
         if (method == DiscoveryPacket.ShortInfoMethod)
         {
-            if (!DiscoveryPacket.TryParseQuery(body, _config.MaxQueryLength, out var predicate, out var returnPort, out var queryId) ||
-                !_matcher.Matches(predicate))
+            if (!DiscoveryPacket.TryParseQuery(body, _config.MaxQueryLength, out var predicate, out var returnPort, out var queryId))
+            {
+                return;
+            }
+
+            if (_forwarder is not null)
+            {
+                await _forwarder.ForwardAsync(_socket, datagram, ct).ConfigureAwait(false);
+            }
+
+            if (!_matcher.Matches(predicate))
             {
                 return;
             }
@@ -161,7 +177,7 @@ internal sealed class UdpInfoServer : IDisposable
                 return;
             }
 
-            reply = TimeDataPacket.FormatReply(wave, t0, arrival, LslClock.LocalClock());
+            reply = TimeDataPacket.FormatReply(wave, t0, datagram.Arrival, LslClock.LocalClock());
             target = sender;
         }
         else

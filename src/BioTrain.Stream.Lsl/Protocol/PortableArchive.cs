@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BioTrain.Stream.Lsl.Internal;
 
 namespace BioTrain.Stream.Lsl.Protocol;
 
@@ -150,25 +151,30 @@ internal static class PortableArchive
 
     public static int MaxNumericSampleSize(int channels, int valueSize) => 2 + 9 + channels * (1 + valueSize);
 
-    public static int StringSampleSize(ReadOnlySpan<string> values)
+    public static int StringSampleSize(ReadOnlySpan<string> values) => StringSampleSize(Utf8Values.Encode(values));
+
+    public static int StringSampleSize(ReadOnlySpan<byte[]> values)
     {
         var size = 2 + 9;
         foreach (var value in values)
         {
-            size += 9 + Encoding.UTF8.GetByteCount(value);
+            size += 9 + value.Length;
         }
 
         return size;
     }
 
-    public static int WriteStringSample(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<string> values)
+    public static int WriteStringSample(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<string> values) =>
+        WriteStringSample(dest, timestamp, deduced, Utf8Values.Encode(values));
+
+    public static int WriteStringSample(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<byte[]> values)
     {
         var pos = WriteTag(dest, timestamp, deduced);
         foreach (var value in values)
         {
-            var n = Encoding.UTF8.GetByteCount(value);
-            pos += WriteUnsigned(dest[pos..], (ulong)n, 8);
-            pos += Encoding.UTF8.GetBytes(value, dest[pos..]);
+            pos += WriteUnsigned(dest[pos..], (ulong)value.Length, 8);
+            value.CopyTo(dest[pos..]);
+            pos += value.Length;
         }
 
         return pos;
@@ -249,6 +255,18 @@ internal static class PortableArchive
 
     public static bool TryReadStringSample(ReadOnlySpan<byte> src, Span<string> values, int maxStringBytes, out double timestamp, out bool deduced, out int consumed)
     {
+        var raw = new byte[values.Length][];
+        if (!TryReadStringSample(src, raw, maxStringBytes, out timestamp, out deduced, out consumed))
+        {
+            return false;
+        }
+
+        Utf8Values.Decode(raw, values);
+        return true;
+    }
+
+    public static bool TryReadStringSample(ReadOnlySpan<byte> src, Span<byte[]> values, int maxStringBytes, out double timestamp, out bool deduced, out int consumed)
+    {
         consumed = 0;
         if (!TryReadTag(src, out timestamp, out deduced, out var pos))
         {
@@ -257,7 +275,7 @@ internal static class PortableArchive
 
         for (var k = 0; k < values.Length; k++)
         {
-            if (!TryReadString(src[pos..], maxStringBytes, out var value, out var n))
+            if (!TryReadBytes(src[pos..], maxStringBytes, out var value, out var n))
             {
                 return false;
             }
@@ -272,7 +290,14 @@ internal static class PortableArchive
 
     public static bool TryReadString(ReadOnlySpan<byte> src, int maxBytes, out string value, out int consumed)
     {
-        value = string.Empty;
+        var ok = TryReadBytes(src, maxBytes, out var bytes, out consumed);
+        value = ok ? Encoding.UTF8.GetString(bytes) : string.Empty;
+        return ok;
+    }
+
+    public static bool TryReadBytes(ReadOnlySpan<byte> src, int maxBytes, out byte[] value, out int consumed)
+    {
+        value = [];
         consumed = 0;
         if (!TryReadInteger(src, 8, signed: false, out var length, out var pos))
         {
@@ -289,7 +314,7 @@ internal static class PortableArchive
             return false;
         }
 
-        value = Encoding.UTF8.GetString(src.Slice(pos, (int)length));
+        value = src.Slice(pos, (int)length).ToArray();
         consumed = pos + (int)length;
         return true;
     }

@@ -38,6 +38,15 @@ internal sealed class ProtocolReader : IDisposable
         return n > 0;
     }
 
+    /// <summary>Reads more bytes with a blocking read (for a dedicated receive thread); false at end of stream.</summary>
+    public bool Fill()
+    {
+        MakeRoom();
+        var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        _end += n;
+        return n > 0;
+    }
+
     private void MakeRoom()
     {
         if (_start > 0 && (_start == _end || _end == _buffer.Length))

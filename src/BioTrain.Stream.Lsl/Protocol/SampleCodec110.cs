@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
+using BioTrain.Stream.Lsl.Internal;
 
 namespace BioTrain.Stream.Lsl.Protocol;
 
@@ -48,13 +48,14 @@ internal static class SampleCodec110
         return 9;
     }
 
-    public static int StringSize(bool deduced, ReadOnlySpan<string> values)
+    public static int StringSize(bool deduced, ReadOnlySpan<string> values) => StringSize(deduced, Utf8Values.Encode(values));
+
+    public static int StringSize(bool deduced, ReadOnlySpan<byte[]> values)
     {
         var size = deduced ? 1 : 9;
         foreach (var value in values)
         {
-            var n = Encoding.UTF8.GetByteCount(value);
-            size += LengthPrefixSize(n) + n;
+            size += LengthPrefixSize(value.Length) + value.Length;
         }
 
         return size;
@@ -62,12 +63,15 @@ internal static class SampleCodec110
 
     private static int LengthPrefixSize(long length) => length <= byte.MaxValue ? 2 : length <= uint.MaxValue ? 5 : 9;
 
-    public static int WriteString(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<string> values, bool swap)
+    public static int WriteString(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<string> values, bool swap) =>
+        WriteString(dest, timestamp, deduced, Utf8Values.Encode(values), swap);
+
+    public static int WriteString(Span<byte> dest, double timestamp, bool deduced, ReadOnlySpan<byte[]> values, bool swap)
     {
         var pos = WriteTimestamp(dest, timestamp, deduced, swap);
         foreach (var value in values)
         {
-            var n = Encoding.UTF8.GetByteCount(value);
+            var n = value.Length;
             if (n <= byte.MaxValue)
             {
                 dest[pos++] = 1;
@@ -88,7 +92,8 @@ internal static class SampleCodec110
                 pos += 4;
             }
 
-            pos += Encoding.UTF8.GetBytes(value, dest[pos..]);
+            value.CopyTo(dest[pos..]);
+            pos += n;
         }
 
         return pos;
@@ -144,8 +149,21 @@ internal static class SampleCodec110
         return true;
     }
 
-    /// <summary>Decodes one string sample; false when more bytes are needed. Lengths above the limit throw.</summary>
+    /// <summary>Decodes one string sample as text; false when more bytes are needed. Lengths above the limit throw.</summary>
     public static bool TryReadString(ReadOnlySpan<byte> src, Span<string> values, bool swap, int maxStringBytes, out double timestamp, out bool deduced, out int consumed)
+    {
+        var raw = new byte[values.Length][];
+        if (!TryReadString(src, raw, swap, maxStringBytes, out timestamp, out deduced, out consumed))
+        {
+            return false;
+        }
+
+        Utf8Values.Decode(raw, values);
+        return true;
+    }
+
+    /// <summary>Decodes one string sample as the bytes sent; false when more bytes are needed. Lengths above the limit throw.</summary>
+    public static bool TryReadString(ReadOnlySpan<byte> src, Span<byte[]> values, bool swap, int maxStringBytes, out double timestamp, out bool deduced, out int consumed)
     {
         consumed = 0;
         if (!TryReadTimestamp(src, swap, out timestamp, out deduced, out var pos))
@@ -190,7 +208,7 @@ internal static class SampleCodec110
                 return false;
             }
 
-            values[k] = Encoding.UTF8.GetString(src.Slice(pos, (int)length));
+            values[k] = src.Slice(pos, (int)length).ToArray();
             pos += (int)length;
         }
 

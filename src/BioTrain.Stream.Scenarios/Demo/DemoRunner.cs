@@ -213,7 +213,7 @@ public static class DemoRunner
                     ScenarioSupport.Percentile(latencies, 0.5) * 1e3, ScenarioSupport.Percentile(latencies, 0.99) * 1e3,
                     ScenarioSupport.Percentile(host, 0.5) * 1e3, ScenarioSupport.Percentile(host, 0.99) * 1e3, cpu, process.PeakWorkingSet64 / 1e6,
                     stats?.PeakBytes ?? 0, stats?.Instructions ?? 0,
-                    metrics.DeviceEnergy.WithLabels(session.Name, "estimated").Value * 1e3,
+                    metrics.DeviceEnergy.WithLabels(session.Name, "estimated", "E1").Value * 1e3,
                     live.Count, agreement,
                     total.Elapsed.TotalSeconds);
             }

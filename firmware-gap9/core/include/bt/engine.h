@@ -6,8 +6,10 @@
  * norm with training statistics (BT_NORM_BATCH), which needs the whole batch at once:
  * bt_engine_train_batch then runs one pass over up to B samples, and the plan holds B activations.
  *
- * No dynamic memory: the engine struct (static, a few tens of KiB) plus the arena. Error codes are
- * the protocol's bt_error_code, with a text for the ERROR message. */
+ * No dynamic memory: the engine struct (static, a few tens of KiB) plus the arena. Calls return a
+ * bt_status (status.h) and, where there is more to say, a text in the plan report; the engine does
+ * not know the protocol. It knows no layer kind either: what a layer does, keeps and costs comes
+ * from the layer-kind table (layer.h), the tensors' lifetimes from the schedule (schedule.h). */
 #ifndef BT_ENGINE_H
 #define BT_ENGINE_H
 
@@ -15,11 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bt/frame.h"
-#include "bt/layers.h"
+#include "bt/layer.h"
 #include "bt/model.h"
 #include "bt/planner.h"
 #include "bt/real.h"
+#include "bt/schedule.h"
+#include "bt/status.h"
 
 typedef enum bt_optimizer {
     BT_OPT_SGD = 0,  /* momentum, weight decay (PyTorch convention: v = mu v + g + wd w; w -= lr v) */
@@ -66,7 +69,7 @@ typedef struct bt_plan_report {
     uint32_t param_count;
     uint32_t trainable_count;
     uint64_t macs_forward;    /* one sample */
-    uint64_t macs_train;      /* one training sample: forward + weight gradients + input gradients */
+    uint64_t macs_train;      /* one training sample (bt_layer_macs): forward + weight and input gradients */
     uint16_t layer_count;
     uint16_t tensor_count;
     uint16_t batch_resident;  /* samples of activations resident: B in BATCH norm mode, else 1 */
@@ -74,31 +77,31 @@ typedef struct bt_plan_report {
     char message[160];
 } bt_plan_report;
 
-#define BT_ENGINE_MAX_TENSORS (3u * BT_MODEL_MAX_LAYERS + 8u)
-
 typedef struct bt_engine_layer {
-    uint8_t train_w, train_b;
-    uint8_t run_bwd, need_dx, save_in, save_out, save_stats;
-    uint32_t groups;
+    const bt_layer_ops *kind;
+    bool train_w, train_b; /* its weights / bias train */
+    bool run_bwd;          /* its backward step runs */
+    bool need_dx;          /* it computes an input gradient */
+    bt_layer_plan plan;    /* the kind's decisions for this configuration */
     uint32_t grad_w_off, grad_b_off; /* in the gradient block (elements) */
-    int16_t t_stats;
 } bt_engine_layer;
+
+/* Observes the passes (profiling): called before (end = false) and after (end = true) each layer's
+ * forward (backward = false) and backward (backward = true) pass; layer BT_ENGINE_LOSS is the loss
+ * and BT_ENGINE_STEP the optimiser step. */
+#define BT_ENGINE_LOSS 0xFFFEu
+#define BT_ENGINE_STEP 0xFFFFu
+typedef void (*bt_engine_observer)(void *ctx, uint16_t layer, bool backward, bool end);
 
 typedef struct bt_engine {
     bt_model model;
     bt_train_config cfg;
+    bt_layer_config layer_cfg;
     bt_engine_layer lay[BT_MODEL_MAX_LAYERS];
+    bt_schedule sched;
     uint8_t *arena;
     uint32_t arena_size;
     uint16_t n_max;          /* samples per pass the plan holds */
-    uint16_t tensor_count;
-    int16_t act_t[BT_MODEL_MAX_LAYERS + 1];  /* activation k: input of layer k (k = 0: the sample) */
-    int16_t grad_t[BT_MODEL_MAX_LAYERS + 1]; /* gradient of activation k, -1 when not computed */
-    int16_t root[BT_ENGINE_MAX_TENSORS];     /* in-place tensors share their root's memory */
-    uint32_t elems[BT_ENGINE_MAX_TENSORS];   /* per sample */
-    uint8_t batched[BT_ENGINE_MAX_TENSORS];  /* size scales with n_max */
-    bt_plan_tensor plan[BT_ENGINE_MAX_TENSORS];
-    uint16_t scratch[BT_PLAN_SCRATCH_WORDS(BT_ENGINE_MAX_TENSORS)];
     bt_real *params;
     bt_real *grads;
     bt_real *opt_m;
@@ -110,39 +113,41 @@ typedef struct bt_engine {
     uint32_t labels[BT_MODEL_MAX_LAYERS]; /* labels of one BATCH-mode pass (B <= 64) */
     bool loaded;
     bt_plan_report report;
+    bt_engine_observer observer; /* NULL: none (bt_engine_observe) */
+    void *observer_ctx;
 } bt_engine;
 
 /* Parses the blob, derives the training graph from cfg, plans the arena and copies the weights in.
- * BT_ERR_MALFORMED_PAYLOAD for a bad blob or configuration, BT_ERR_NO_MEMORY when the plan does not
+ * BT_STATUS_BAD_INPUT for a bad blob or configuration, BT_STATUS_NO_MEMORY when the plan does not
  * fit (report->message names the bytes needed and available). The blob may be freed afterwards
  * but must not overlap the arena. arena may be NULL (size 0) to plan only. */
-uint16_t bt_engine_load(bt_engine *e, const uint8_t *blob, size_t len, void *arena, size_t arena_size,
+bt_status bt_engine_load(bt_engine *e, const uint8_t *blob, size_t len, void *arena, size_t arena_size,
                         const bt_train_config *cfg, bt_plan_report *report);
 
 /* New training configuration for the loaded model: re-plans, keeps the weights (they stay at
  * arena offset 0), clears gradients, optimiser state and pending samples. */
-uint16_t bt_engine_configure(bt_engine *e, const bt_train_config *cfg, bt_plan_report *report);
+bt_status bt_engine_configure(bt_engine *e, const bt_train_config *cfg, bt_plan_report *report);
 
 /* Forward and backward of one sample; adds its gradients to the accumulators. loss and predicted
  * may be NULL. x may point at bt_engine_input(). */
-uint16_t bt_engine_train_sample(bt_engine *e, const bt_real *x, uint32_t label, bt_real *loss,
+bt_status bt_engine_train_sample(bt_engine *e, const bt_real *x, uint32_t label, bt_real *loss,
                                 uint32_t *predicted);
 
 /* count samples, x holds count inputs back to back. In BATCH norm mode one pass with batch
  * statistics (count <= batch size); otherwise count single-sample passes. loss_sum and correct
  * (number of arg-max hits) may be NULL. */
-uint16_t bt_engine_train_batch(bt_engine *e, const bt_real *x, const uint32_t *labels, uint32_t count,
+bt_status bt_engine_train_batch(bt_engine *e, const bt_real *x, const uint32_t *labels, uint32_t count,
                                bt_real *loss_sum, uint32_t *correct);
 
 /* Applies the optimiser to the mean of the accumulated gradients, then clears them.
- * BT_ERR_NOT_READY when nothing was accumulated. */
-uint16_t bt_engine_step(bt_engine *e);
+ * BT_STATUS_NOT_READY when nothing was accumulated. */
+bt_status bt_engine_step(bt_engine *e);
 
 /* Forward in inference mode; probs receives classes values (may be NULL); predicted may be NULL. */
-uint16_t bt_engine_predict(bt_engine *e, const bt_real *x, bt_real *probs, uint32_t *predicted);
+bt_status bt_engine_predict(bt_engine *e, const bt_real *x, bt_real *probs, uint32_t *predicted);
 
 /* Forward and loss without training. */
-uint16_t bt_engine_evaluate(bt_engine *e, const bt_real *x, uint32_t label, bt_real *loss, uint32_t *predicted);
+bt_status bt_engine_evaluate(bt_engine *e, const bt_real *x, uint32_t label, bt_real *loss, uint32_t *predicted);
 
 /* The input buffer of one sample inside the arena (input size values), where a transport can
  * write a sample directly. */
@@ -152,8 +157,8 @@ uint32_t bt_engine_input_size(const bt_engine *e);
 /* All parameters in model order (the blob's weight section: per layer weights, bias, running
  * statistics). Read or write them as float32 values; writes clear accumulated gradients. */
 uint32_t bt_engine_param_count(const bt_engine *e);
-uint16_t bt_engine_read_params(const bt_engine *e, uint32_t offset, float *dst, uint32_t count);
-uint16_t bt_engine_write_params(bt_engine *e, uint32_t offset, const float *src, uint32_t count);
+bt_status bt_engine_read_params(const bt_engine *e, uint32_t offset, float *dst, uint32_t count);
+bt_status bt_engine_write_params(bt_engine *e, uint32_t offset, const float *src, uint32_t count);
 /* CRC-32C of the parameters as float32 LE: compares weights across ports and sessions. */
 uint32_t bt_engine_params_crc(const bt_engine *e);
 
@@ -167,6 +172,9 @@ typedef struct bt_layer_view {
 bool bt_engine_layer_view(const bt_engine *e, uint32_t index, bt_layer_view *out);
 
 const bt_plan_report *bt_engine_report(const bt_engine *e);
+
+/* Installs an observer of the passes (NULL removes it); it stays across loads. */
+void bt_engine_observe(bt_engine *e, bt_engine_observer fn, void *ctx);
 const char *bt_scope_name(uint8_t scope);
 const char *bt_norm_mode_name(uint8_t mode);
 

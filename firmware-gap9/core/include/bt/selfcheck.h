@@ -12,7 +12,7 @@
 #define BT_SELFCHECK_RUNS 3u
 
 typedef struct bt_selfcheck_run {
-    uint16_t status;         /* BT_OK or the first error */
+    bt_status status;        /* BT_STATUS_OK or the first error */
     uint32_t weights_crc;    /* CRC-32C of the final parameters (float32 LE) */
     uint32_t first_loss_bits; /* mean loss of the first batch, as float32 bits */
     uint32_t last_loss_bits;  /* mean loss of the last batch */
@@ -27,7 +27,7 @@ typedef struct bt_selfcheck_result {
 } bt_selfcheck_result;
 
 /* Runs the three configurations in the arena (a few tens of KiB suffice). e is scratch. */
-uint16_t bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck_result *out);
+bt_status bt_selfcheck(bt_engine *e, void *arena, size_t arena_size, bt_selfcheck_result *out);
 
 /* The built-in model's blob (for tests that want to train it differently). */
 size_t bt_selfcheck_model(uint8_t *out, size_t cap);

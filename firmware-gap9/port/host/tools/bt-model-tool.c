@@ -1,6 +1,11 @@
 /* bt-model-tool: the training engine on the host, for planning and benchmarking models.
  *   plan  FILE [options] [--json]       the device's memory plan: peak, naive footprint, params, MACs
  *   bench FILE [options] [--samples N]  training samples per second of the native build
+ *   grads FILE --input X.f32 --label L [options]
+ *                                       outputs and gradients of one sample as JSON: probabilities,
+ *                                       loss, and every trained layer's weight and bias gradients
+ *                                       (X.f32: the input, float32 little-endian; an independent
+ *                                       reference such as libtorch checks them)
  *   zoo   NAME --out FILE [model opts]  writes a shipped model (mi-bminet, epidenet, eegnet) or the
  *                                       self-check model (selfcheck)
  * Options: --batch B --scope full|last|bias|frozen --norm group|batch|frozen --groups G
@@ -28,9 +33,9 @@ static bt_engine engine;
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bt-model-tool plan|bench FILE [--batch B] [--scope full|last|bias|frozen]\n"
+    fprintf(stderr, "usage: bt-model-tool plan|bench|grads FILE [--batch B] [--scope full|last|bias|frozen]\n"
                     "         [--norm group|batch|frozen] [--groups G] [--optim sgd|adam] [--lr X]\n"
-                    "         [--arena BYTES] [--samples N] [--json]\n"
+                    "         [--arena BYTES] [--samples N] [--json] [--input X.f32 --label L]\n"
                     "       bt-model-tool zoo mi-bminet|epidenet|eegnet|selfcheck --out FILE [--channels C]\n"
                     "         [--samples T] [--classes K] [--f1 F] [--d D] [--f2 F] [--seed S]\n");
     return 1;
@@ -52,6 +57,8 @@ typedef struct options {
     uint32_t samples;
     bool json;
     const char *out;
+    const char *input;
+    uint32_t label;
     bt_zoo_params zoo;
 } options;
 
@@ -91,6 +98,10 @@ static bool parse_options(int argc, char **argv, int start, options *o)
             o->zoo.samples = (uint32_t)n;
         } else if (strcmp(a, "--out") == 0) {
             o->out = v;
+        } else if (strcmp(a, "--input") == 0) {
+            o->input = v;
+        } else if (strcmp(a, "--label") == 0 && n >= 0) {
+            o->label = (uint32_t)n;
         } else if (strcmp(a, "--channels") == 0 && n > 0) {
             o->zoo.channels = (uint32_t)n;
         } else if (strcmp(a, "--classes") == 0 && n > 0) {
@@ -228,6 +239,67 @@ static int bench(const options *o)
     return 0;
 }
 
+static void json_reals(const char *name, const bt_real *v, uint32_t n)
+{
+    printf("\"%s\": [", name);
+    for (uint32_t i = 0; i < n; i++) {
+        printf("%s%.17g", i ? ", " : "", (double)v[i]);
+    }
+    printf("]");
+}
+
+/* One sample's probabilities, loss and parameter gradients (nothing is stepped). */
+static int grads(const options *o)
+{
+    static bt_real x[1u << 20];
+    uint32_t in = bt_engine_input_size(&engine);
+    FILE *f = o->input ? fopen(o->input, "rb") : NULL;
+    if (!f || in > sizeof x / sizeof x[0]) {
+        fprintf(stderr, "grads needs --input FILE with %lu float32 values\n", (unsigned long)in);
+        if (f) {
+            fclose(f);
+        }
+        return 1;
+    }
+    static float raw[1u << 20];
+    size_t got = fread(raw, sizeof(float), in, f);
+    fclose(f);
+    if (got != in || o->label >= engine.model.classes) {
+        fprintf(stderr, "the input holds %lu of %lu values, or the label is out of range\n", (unsigned long)got,
+                (unsigned long)in);
+        return 1;
+    }
+    for (uint32_t i = 0; i < in; i++) {
+        x[i] = (bt_real)raw[i];
+    }
+    bt_real probs[256];
+    bt_real loss = 0;
+    if (engine.model.classes > 256u || bt_engine_predict(&engine, x, probs, NULL) != BT_STATUS_OK ||
+        bt_engine_train_sample(&engine, x, o->label, &loss, NULL) != BT_STATUS_OK) {
+        fprintf(stderr, "the engine refused the sample\n");
+        return 1;
+    }
+    printf("{\"loss\": %.17g, ", (double)loss);
+    json_reals("probabilities", probs, engine.model.classes);
+    printf(", \"layers\": [");
+    bool first = true;
+    for (uint32_t i = 0; i < engine.model.layer_count; i++) {
+        bt_layer_view v;
+        bt_engine_layer_view(&engine, i, &v);
+        if (!v.grad_weight && !v.grad_bias) {
+            continue;
+        }
+        printf("%s\n{\"index\": %lu, \"kind\": \"%s\", ", first ? "" : ",", (unsigned long)i, engine.lay[i].kind->name);
+        json_reals("weight", v.grad_weight, v.grad_weight ? v.desc->weight_count : 0u);
+        printf(", ");
+        json_reals("bias", v.grad_bias, v.grad_bias ? v.desc->bias_count : 0u);
+        printf("}");
+        first = false;
+    }
+    printf("]}\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -259,7 +331,8 @@ int main(int argc, char **argv)
         return 0;
     }
     bool is_plan = strcmp(argv[1], "plan") == 0;
-    if ((!is_plan && strcmp(argv[1], "bench") != 0) || !parse_options(argc, argv, 3, &o)) {
+    bool is_grads = strcmp(argv[1], "grads") == 0;
+    if ((!is_plan && !is_grads && strcmp(argv[1], "bench") != 0) || !parse_options(argc, argv, 3, &o)) {
         return usage();
     }
     size_t len = read_file(argv[2]);
@@ -267,18 +340,18 @@ int main(int argc, char **argv)
         return 1;
     }
     bt_plan_report r;
-    uint16_t rc = bt_engine_load(&engine, blob, len, arena, o.arena, &o.cfg, &r);
-    if (rc == BT_ERR_MALFORMED_PAYLOAD) {
+    bt_status rc = bt_engine_load(&engine, blob, len, arena, o.arena, &o.cfg, &r);
+    if (rc == BT_STATUS_BAD_INPUT) {
         fprintf(stderr, "%s: %s\n", argv[2], r.message);
         return 1;
     }
     if (is_plan) {
         print_plan(&o, &r);
-        return rc == BT_OK ? 0 : 2;
+        return rc == BT_STATUS_OK ? 0 : 2;
     }
-    if (rc != BT_OK) {
+    if (rc != BT_STATUS_OK) {
         fprintf(stderr, "%s\n", r.message);
         return 2;
     }
-    return bench(&o);
+    return is_grads ? grads(&o) : bench(&o);
 }
