@@ -1,30 +1,18 @@
-using BioTrain.Stream.Experiments.Datasets;
+using System.Text.Json.Serialization;
+using BioTrain.Stream.Experiments.Results;
 
 namespace BioTrain.Stream.Experiments.Drift;
 
 /// <summary>Everything one run of the drift protocol publishes: what was run, how, and every measured accuracy.</summary>
-public sealed record DriftReport
+public sealed record DriftReport : PublishedReport
 {
-    public required string Dataset { get; init; }
-
-    public required string Command { get; init; }
-
-    public required string Model { get; init; }
-
-    public required string Preprocessing { get; init; }
-
-    public required IReadOnlyList<int> Seeds { get; init; }
-
+    [JsonPropertyOrder(8)]
     public required IReadOnlyList<int> Trials { get; init; }
 
-    public required TrainingRecipe Recipe { get; init; }
-
+    [JsonPropertyOrder(10)]
     public required int DayOneEpochs { get; init; }
 
-    public required double ChanceLevel { get; init; }
-
-    public required double ElapsedSeconds { get; init; }
-
+    [JsonPropertyOrder(13)]
     public required IReadOnlyList<DriftRun> Runs { get; init; }
 }
 

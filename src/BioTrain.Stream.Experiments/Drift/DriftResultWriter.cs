@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BioTrain.Stream.Experiments.Results;
+using static BioTrain.Stream.Experiments.Results.ReportText;
 
 namespace BioTrain.Stream.Experiments.Drift;
 
@@ -14,26 +15,15 @@ public static class DriftResultWriter
     /// <summary>Reads a report written by <see cref="WriteAsync"/> back from its results.json.</summary>
     public static Task<DriftReport> ReadAsync(string directory, CancellationToken cancellationToken) => ReportJson.ReadAsync<DriftReport>(directory, cancellationToken);
 
-    public static async Task<IReadOnlyList<string>> WriteAsync(DriftReport report, string directory, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<string>> WriteAsync(DriftReport report, string directory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        Directory.CreateDirectory(directory);
-        var files = new List<string>();
-        foreach (var (name, content) in new[]
-        {
-            ("results.md", Markdown(report)), ("summary.csv", SummaryCsv(report)), ("runs.csv", RunsCsv(report.Runs)),
-            ("results.json", ReportJson.Write(report)),
-        })
-        {
-            var path = Path.Combine(directory, name);
-            await File.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
-            files.Add(path);
-        }
-
-        var plot = Path.Combine(directory, "accuracy.png");
-        DriftPlot.Save(report, plot);
-        files.Add(plot);
-        return files;
+        return WriteFolderAsync(
+            directory,
+            [("results.md", Markdown(report)), ("summary.csv", SummaryCsv(report)), ("runs.csv", RunsCsv(report.Runs)), ("results.json", ReportJson.Write(report))],
+            "accuracy.png",
+            path => DriftPlot.Save(report, path),
+            cancellationToken);
     }
 
     /// <summary>The later days of the report (2..), and K = 2 where it was run (else the first K): the headline setting.</summary>
@@ -129,7 +119,7 @@ public static class DriftResultWriter
                     continue;
                 }
 
-                b.Append(Inv($"| {user} | {SourceName(source)} | {Pct(m[0])} | {Pct(m[1])} | {Pct(m[2])} | {Points(m[2] - m[0])} | {Points(m[2] - m[1])} |\n"));
+                b.Append(Inv($"| {user} | {SourceName(source)} | {Percent(m[0])} | {Percent(m[1])} | {Percent(m[2])} | {Points(m[2] - m[0])} | {Points(m[2] - m[1])} |\n"));
             }
         }
 
@@ -140,55 +130,29 @@ public static class DriftResultWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         var (later, _) = Headline(report);
-        var b = new StringBuilder("source,variant,days,mode,k,mean,std,n,gain_over_none,gain_over_none_std,gain_over_last,gain_over_last_std\n");
         var spans = new List<(string Name, int[] Days)> { (later.Length == 0 ? "-" : $"{later[0]}-{later[^1]}", later) };
         spans.AddRange(report.Runs.Select(r => r.Day).Distinct().Order().Select(d => (d.ToString(CultureInfo.InvariantCulture), new[] { d })));
-        foreach (var source in Sources)
-        {
-            foreach (var variant in Variants)
-            {
-                foreach (var mode in Modes)
-                {
-                    foreach (var k in report.Trials.Prepend(0))
-                    {
-                        foreach (var (name, days) in spans)
-                        {
-                            if (DriftSummary.Cell(report.Runs, source, variant, mode, k, days) is { } c)
-                            {
-                                b.Append(Inv($"{source},{variant},{name},{mode},{k},{c.Mean:F4},{c.Std:F4},{c.Count},{Opt(c.OverNone)},{Opt(c.OverNoneStd)},{Opt(c.OverLast)},{Opt(c.OverLastStd)}\n"));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        return b.ToString();
+        var cells =
+            from source in Sources
+            from variant in Variants
+            from mode in Modes
+            from k in report.Trials.Prepend(0)
+            from span in spans
+            let c = DriftSummary.Cell(report.Runs, source, variant, mode, k, span.Days)
+            where c is not null
+            select (source, variant, span.Name, mode, k, c);
+        return Csv(
+            "source,variant,days,mode,k,mean,std,n,gain_over_none,gain_over_none_std,gain_over_last,gain_over_last_std",
+            cells,
+            x => $"{x.source},{x.variant},{x.Name},{x.mode},{x.k},{x.c.Mean:F4},{x.c.Std:F4},{x.c.Count},{Field(x.c.OverNone)},{Field(x.c.OverNoneStd)},{Field(x.c.OverLast)},{Field(x.c.OverLastStd)}");
     }
 
-    public static string RunsCsv(IReadOnlyList<DriftRun> runs)
-    {
-        ArgumentNullException.ThrowIfNull(runs);
-        var b = new StringBuilder("source,variant,seed,user,day,mode,k,calibration_windows,test_windows,accuracy\n");
-        foreach (var r in runs)
-        {
-            b.Append(Inv($"{r.Source},{r.Variant},{r.Seed},{r.User},{r.Day},{r.Mode},{r.Trials},{r.CalibrationWindows},{r.TestWindows},{r.Accuracy:F4}\n"));
-        }
-
-        return b.ToString();
-    }
+    public static string RunsCsv(IReadOnlyList<DriftRun> runs) => Csv(
+        "source,variant,seed,user,day,mode,k,calibration_windows,test_windows,accuracy",
+        runs,
+        r => $"{r.Source},{r.Variant},{r.Seed},{r.User},{r.Day},{r.Mode},{r.Trials},{r.CalibrationWindows},{r.TestWindows},{r.Accuracy:F4}");
 
     public static string SourceName(string source) => source == "day1" ? "the user's day 1" : "the other users";
 
-    private static string Cell(DriftCell? c) => c is null ? string.Empty : Inv($"{100 * c.Mean:F1} ± {100 * c.Std:F1}");
-
-    private static string Gain(double? mean, double? std) => mean is null ? string.Empty : Inv($"{100 * mean:+0.0;−0.0} ± {100 * std:F1}");
-
-    private static string Pct(double? v) => v is { } x ? Inv($"{100 * x:F1}") : string.Empty;
-
-    private static string Points(double? v) => v is { } x ? Inv($"{100 * x:+0.0;−0.0}") : string.Empty;
-
-    private static string Opt(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : string.Empty;
-
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private static string Cell(DriftCell? c) => c is null ? string.Empty : MeanSd(c.Mean, c.Std);
 }
