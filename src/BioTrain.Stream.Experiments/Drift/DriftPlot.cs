@@ -44,7 +44,7 @@ public static class DriftPlot
         var bottom = Math.Max(0, Math.Floor((Math.Min(lowest, 100 * report.ChanceLevel) - 5) / 10) * 10);
         var chance = plot.Add.HorizontalLine(100 * report.ChanceLevel, 1, Colors.Black, LinePattern.Dotted);
         chance.LegendText = $"chance ({100 * report.ChanceLevel:F1} %)";
-        plot.Title($"{report.Dataset}: accuracy by day, adaptation on {k} repetitions per class (mean ± sd over users x seeds)");
+        plot.Title($"{report.Dataset}: accuracy by day, adapted on {k} repetitions per class (mean ± sd)");
         plot.XLabel("day");
         plot.YLabel("test accuracy (%)");
         plot.Axes.SetLimitsY(bottom, 100);
