@@ -16,9 +16,15 @@ BT_RUNTIME_PACKAGES=(cmake make gcc libc6-dev qemu-system-misc gcc-riscv64-unkno
 #   python3                    protocol/tools/make_vectors.py, the independent encoder of the golden vectors
 #   util-linux                 setpriv: the serial transport's permission tests run as another user
 #   procps                     kill: tests stop and freeze device processes with signals
+#   man-db                     man: systemd-analyze verify resolves the installed unit's man:biotrain(1)
+#   prometheus                 promtool (alert rules, metrics lint) and a real Prometheus scraping the daemon
 #   binutils                   objdump: the native kernels really use the FMA instruction (ctest)
 #   patchelf                   the benchmark project's libtorch is patched to run on Debian 12 (tests/BioTrain.Stream.Benchmarks)
-BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps binutils patchelf)
+BT_TEST_PACKAGES=(g++ libxdf-dev umockdev clang libclang-rt-14-dev systemd python3 util-linux procps man-db prometheus binutils patchelf)
+# The Debian package (scripts/package, ./biotrain package), each package for the tool it brings:
+#   dpkg-dev                   dpkg-buildflags (hardening flags), dpkg-shlibdeps (Depends of the ELF files)
+#   lintian                    checks the built package against Debian policy
+BT_PACKAGE_PACKAGES=(dpkg-dev lintian)
 # Developer checks (scripts/fresh-machine-check): a clean Debian 12 root to run the README in.
 BT_DEV_PACKAGES=(mmdebstrap)
 

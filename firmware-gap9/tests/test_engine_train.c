@@ -259,6 +259,67 @@ static void malformed_blobs(void)
     CHECK(refused > 1000u);
 }
 
+/* NaN input, an infinite loss or a step that overflows is refused with NON_FINITE and changes nothing:
+ * weights, optimiser state and the gradients accumulated before stay as they were. */
+static void non_finite_is_refused(uint8_t optimizer, uint8_t norm)
+{
+    bt_train_config cfg;
+    bt_train_config_default(&cfg);
+    cfg.optimizer = optimizer;
+    cfg.norm_mode = norm;
+    cfg.learning_rate = 0.05f;
+    cfg.batch_size = 4;
+    load(&cfg);
+    train_epochs(1, 4); /* momentum / moments are not zero */
+    uint32_t crc = bt_engine_params_crc(&engine);
+    uint32_t steps = engine.steps;
+
+    /* A poisoned sample between good ones: refused, and the step of the good ones is the same as without it. */
+    static bt_real poisoned[IN];
+    memcpy(poisoned, xs[1], sizeof poisoned);
+    poisoned[IN / 2] = (bt_real)__builtin_nanf("");
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[0], ys[0], NULL, NULL), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_train_sample(&engine, poisoned, ys[1], NULL, NULL), BT_STATUS_NON_FINITE);
+    poisoned[IN / 2] = (bt_real)__builtin_inff();
+    CHECK_EQ_U(bt_engine_train_sample(&engine, poisoned, ys[1], NULL, NULL), BT_STATUS_NON_FINITE);
+    CHECK_EQ_U(engine.pending, 1u);
+    CHECK_EQ_U(engine.refused_samples, 2u);
+    CHECK_EQ_U(bt_engine_params_crc(&engine), crc);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
+    uint32_t with_refusals = bt_engine_params_crc(&engine);
+
+    load(&cfg);
+    train_epochs(1, 4);
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[0], ys[0], NULL, NULL), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_params_crc(&engine), with_refusals);
+
+    /* A gradient that overflowed in the backward pass (finite input, finite loss): the step is refused whole. */
+    load(&cfg);
+    train_epochs(1, 4);
+    crc = bt_engine_params_crc(&engine);
+    steps = engine.steps;
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[2], ys[2], NULL, NULL), BT_STATUS_OK);
+    engine.grads[engine.grad_count - 1u] = (bt_real)__builtin_inff();
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_NON_FINITE);
+    CHECK_EQ_U(bt_engine_params_crc(&engine), crc);
+    CHECK_EQ_U(engine.steps, steps);
+    CHECK_EQ_U(engine.refused_steps, 1u);
+    CHECK_EQ_U(engine.pending, 0u);
+
+    /* After the refusal, training goes on from the weights and optimiser state before it. */
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[2], ys[2], NULL, NULL), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
+    uint32_t resumed = bt_engine_params_crc(&engine);
+    load(&cfg);
+    train_epochs(1, 4);
+    CHECK_EQ_U(bt_engine_train_sample(&engine, xs[2], ys[2], NULL, NULL), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_step(&engine), BT_STATUS_OK);
+    CHECK_EQ_U(bt_engine_params_crc(&engine), resumed);
+    printf("optimizer %u norm %-6s: NaN/Inf samples and an overflowing step refused, weights unchanged\n", optimizer,
+           bt_norm_mode_name(norm));
+}
+
 int main(void)
 {
     blob_len = bt_selfcheck_model(blob, sizeof blob);
@@ -274,5 +335,7 @@ int main(void)
     batch_statistics();
     params_roundtrip();
     malformed_blobs();
+    non_finite_is_refused(BT_OPT_SGD, BT_NORM_GROUP);
+    non_finite_is_refused(BT_OPT_ADAM, BT_NORM_FROZEN);
     return bt_test_report("test_engine_train");
 }

@@ -313,7 +313,7 @@ static void check_decoded_fields(const bt_vec *v, uint8_t type, const uint8_t *p
 
 static uint16_t error_by_name(const char *name)
 {
-    for (uint16_t code = 1; code <= BT_ERR_INTERNAL; code++) {
+    for (uint16_t code = 1; code <= BT_ERR_NON_FINITE; code++) {
         if (strcmp(bt_error_name(code), name) == 0) {
             return code;
         }

@@ -39,6 +39,11 @@ internal static class CliOutput
             await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (Daemon.Pretraining.PretrainException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
         catch (OperationCanceledException)
         {
             await error.WriteLineAsync("cancelled").ConfigureAwait(false);

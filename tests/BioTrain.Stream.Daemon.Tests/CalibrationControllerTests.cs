@@ -7,13 +7,13 @@ namespace BioTrain.Stream.Daemon.Tests;
 /// <summary>Every transition of the calibration policy, driven by events alone: no LSL, no device.</summary>
 public class CalibrationControllerTests
 {
-    private static SessionOptions Options(CalibrationStart start = CalibrationStart.Auto, TrainingScope scope = TrainingScope.Full, bool adapt = true) => new()
+    private static SessionOptions Options(CalibrationStart start = CalibrationStart.Auto, TrainingScope scope = TrainingScope.Full, bool adapt = true, int checkEvery = 0) => new()
     {
         Name = "t",
         Subject = "s",
         Markers = new MarkerOptions { Classes = ["a", "b"], CalibrationStart = "calib-start", CalibrationEnd = "calib-end" },
         Calibration = new CalibrationOptions { Start = start, TrialsPerClass = 2, HoldOutFraction = 0.5, Scope = scope },
-        Adaptation = new AdaptationOptions { Enabled = adapt, Every = 3, Rehearsal = 2, Epochs = 1 },
+        Adaptation = new AdaptationOptions { Enabled = adapt, Every = 3, Rehearsal = 2, Epochs = 1, CheckEvery = checkEvery, CheckTrials = 2 },
         Pipeline = new PipelineOptions { EpochOffsetsSeconds = [0.5, 1.0] }, // two crops per trial
     };
 
@@ -67,6 +67,14 @@ public class CalibrationControllerTests
         var s = c.Snapshot;
         Assert.Equal((SessionState.Running, true, 0.25, 0.75), (s.State, s.Calibrated, s.AccuracyBefore, s.Accuracy));
         Assert.Equal([SessionState.Calibrating, SessionState.Training, SessionState.Running], states);
+
+        // Adaptation rounds are scored on the same held-out trials, so their accuracy compares with calibration's.
+        for (var i = 0; i < 3; i++)
+        {
+            c.OnEpoch(Sample(i % 2, 10 + i), 10 + i);
+        }
+
+        Assert.Equal(round.HeldOut.Select(h => h.Values.Span[0]).Order(), Request<AdaptationRequest>(c).Check.Select(h => h.Values.Span[0]).Order());
     }
 
     [Fact]
@@ -132,6 +140,20 @@ public class CalibrationControllerTests
     }
 
     [Fact]
+    public void A_start_while_collecting_or_a_second_stop_raises_no_second_state_change()
+    {
+        var (c, states) = Make(Options(CalibrationStart.Api));
+        c.BeginUncalibrated();
+        c.Start();
+        c.Start(); // a start marker and an API call for the same calibration
+        c.OnMarker("calib-start");
+        Trial(c, 0, 1);
+        c.Stop();
+        c.Stop();
+        Assert.Equal([SessionState.Running, SessionState.Calibrating, SessionState.Training], states);
+    }
+
+    [Fact]
     public void A_failed_calibration_round_leaves_the_session_uncalibrated_and_running()
     {
         var (c, _) = Make(Options());
@@ -168,11 +190,12 @@ public class CalibrationControllerTests
         c.OnEpoch(Sample(0), 14);
         c.OnEpoch(Sample(1), 15);
         Assert.False(c.Requests.TryRead(out _));
-        c.AdaptationDone(first, trained: true);
+        c.AdaptationDone(first, AdaptationResult.Trained, 0.45);
+        Assert.Equal(0.45, c.Snapshot.Accuracy); // scored on the check set after the round
         var second = Request<AdaptationRequest>(c); // at once: three were waiting
         Assert.Equal((3, 2, 5), (second.Fresh.Count, second.Rehearsal.Count, second.Round));
-        c.AdaptationDone(second, trained: false); // failed: rounds stay
-        Assert.Equal((SessionState.Running, 5), (c.State, c.Snapshot.AdaptationRounds));
+        c.AdaptationDone(second, AdaptationResult.Failed); // failed: rounds stay
+        Assert.Equal((SessionState.Running, 5, 0.45), (c.State, c.Snapshot.AdaptationRounds, c.Snapshot.Accuracy));
         Assert.Equal([SessionState.Running, SessionState.Adapting, SessionState.Running], states);
     }
 
@@ -216,5 +239,64 @@ public class CalibrationControllerTests
         var s = c.Snapshot;
         Assert.Equal((SessionState.Calibrating, false, false, 0, (double?)null), (s.State, s.Calibrated, s.Restored, s.AdaptationRounds, s.Accuracy));
         Assert.Equal([SessionState.Running, SessionState.Calibrating], states);
+    }
+
+    [Fact]
+    public void After_calibration_the_held_out_epochs_are_the_check_set_of_every_adaptation_round()
+    {
+        var (c, _) = Make(Options(checkEvery: 2));
+        c.BeginUncalibrated();
+        for (var t = 0; t < 4; t++)
+        {
+            Trial(c, t % 2, t + 1);
+        }
+
+        var calibration = Request<CalibrationRequest>(c);
+        c.CalibrationDone(new CalibrationOutcome(0.5, 0.75));
+        c.OnEpoch(Sample(0), 10);
+        c.OnEpoch(Sample(1), 11);
+        c.OnEpoch(Sample(0), 12);
+        var round = Request<AdaptationRequest>(c);
+        Assert.Equal(calibration.HeldOut.Count, round.Check.Count); // calibration left a held-out set: no new trial is diverted
+        Assert.Equal(3, round.Fresh.Count);
+    }
+
+    [Fact]
+    public void Restored_weights_gather_a_check_set_from_every_nth_new_trial_whole_and_never_train_on_it()
+    {
+        var (c, _) = Make(Options(checkEvery: 2));
+        c.BeginRestored(accuracy: 0.6, adaptationRounds: 0);
+        Trial(c, 1, 1);
+        Trial(c, 0, 2); // the second new trial: both crops to the check set
+        c.OnEpoch(Sample(1, 3), 3); // a third fresh epoch: a round
+        var round = Request<AdaptationRequest>(c);
+        Assert.Equal([2f, 2.5f], round.Check.Select(s => s.Values.Span[0]).Order().ToArray());
+        Assert.Equal([1f, 1.5f, 3f], round.Fresh.Select(s => s.Values.Span[0]).Order().ToArray());
+        c.OnEpoch(Sample(1, 3.5f), 3);
+        Trial(c, 0, 4); // the fourth: the check set's second trial
+        Trial(c, 1, 5);
+        Trial(c, 0, 6); // the sixth would be diverted, but the check set is full (CheckTrials = 2)
+        c.AdaptationDone(round, AdaptationResult.Trained, 0.8);
+        var next = Request<AdaptationRequest>(c);
+        Assert.Equal([2f, 2.5f, 4f, 4.5f], next.Check.Select(s => s.Values.Span[0]).Order().ToArray());
+        Assert.Equal([3.5f, 5f, 5.5f, 6f, 6.5f], next.Fresh.Select(s => s.Values.Span[0]).Order().ToArray());
+        Assert.Equal(0.8, c.Snapshot.Accuracy);
+    }
+
+    [Fact]
+    public void A_rolled_back_round_counts_drops_its_fresh_epochs_and_keeps_the_accuracy()
+    {
+        var (c, _) = Make(Options());
+        c.BeginRestored(accuracy: 0.6, adaptationRounds: 1);
+        Trial(c, 0, 1);
+        Trial(c, 1, 2);
+        var round = Request<AdaptationRequest>(c);
+        c.AdaptationDone(round, AdaptationResult.RolledBack, 0.6);
+        var snapshot = c.Snapshot;
+        Assert.Equal((1, 1, 0.6), (snapshot.Rollbacks, snapshot.AdaptationRounds, snapshot.Accuracy!.Value));
+        Trial(c, 0, 3);
+        Trial(c, 1, 4);
+        var next = Request<AdaptationRequest>(c);
+        Assert.Empty(next.Rehearsal); // the rolled-back round's epochs did not join the rehearsal pool
     }
 }

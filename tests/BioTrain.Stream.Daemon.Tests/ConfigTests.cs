@@ -98,10 +98,29 @@ public class ConfigTests
     }
 
     [Fact]
-    public void The_shipped_example_configuration_is_valid()
+    public void The_shipped_example_configuration_is_valid_once_its_pretrained_weights_exist_beside_it()
     {
-        var path = Path.Combine(RepoPaths.Root, "systemd", "biotrain.example.json");
-        var options = DaemonConfigLoader.Load(path);
-        Assert.NotEmpty(options.Sessions);
+        // The example names its weights relative to itself (../build/pretrained/): copy it where that resolves to a file here.
+        var root = Directory.CreateTempSubdirectory("bt-example-");
+        try
+        {
+            var path = Path.Combine(root.FullName, "systemd", "biotrain.example.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(Path.Combine(RepoPaths.Root, "systemd", "biotrain.example.json"), path);
+            var error = Assert.Throws<DaemonConfigException>(() => DaemonConfigLoader.Load(path));
+            Assert.Contains("$.sessions[0].model.initialWeights", error.Message, StringComparison.Ordinal);
+            Assert.Contains("biotrain model pretrain --config FILE --session mi-s01", error.Message, StringComparison.Ordinal);
+            Assert.NotEmpty(DaemonConfigLoader.Load(path, forPretraining: true).Sessions); // pretraining makes the file
+
+            var weights = Path.Combine(root.FullName, "build", "pretrained", "mi-s01.bin");
+            Directory.CreateDirectory(Path.GetDirectoryName(weights)!);
+            File.WriteAllBytes(weights, [0]);
+            var options = DaemonConfigLoader.Load(path);
+            Assert.Equal(weights, Assert.Single(options.Sessions).Model.InitialWeights);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
     }
 }

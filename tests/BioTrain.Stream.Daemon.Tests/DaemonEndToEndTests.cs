@@ -22,12 +22,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private string LslFile()
-    {
-        var file = Path.Combine(_dir.FullName, "lsl_api.cfg");
-        File.WriteAllText(file, $"[ports]\nIPv6 = disable\nMulticastPort = {PortBlock}\nBasePort = {PortBlock + 1}\nPortRange = 48\n[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n");
-        return file;
-    }
+    private string LslFile() => DaemonTestKit.WriteLslConfig(_dir.FullName, PortBlock);
 
     private DaemonOptions Options(string lslFile) => new()
     {
@@ -53,16 +48,6 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         ],
     };
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, string what, Func<object>? state = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}: {state?.Invoke()}");
-            await Task.Delay(200);
-        }
-    }
-
     [Fact]
     public async Task Calibrates_on_qemu_survives_input_and_daemon_restarts_and_exposes_metrics()
     {
@@ -77,8 +62,8 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         var session = (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find("qemu-s03")!;
         var replay = new Replayer(recording, new ReplayOptions { Restamp = true, Loop = true, Config = lsl, WaitForConsumers = TimeSpan.FromSeconds(60) });
         var replaying = replay.RunAsync();
-        await Until(() => session.Status.Calibrated && session.Status.State == SessionState.Running, TimeSpan.FromMinutes(3), "calibration on QEMU", () => session.Status);
-        await Until(() => session.Status.Predictions >= 5, TimeSpan.FromSeconds(60), "predictions");
+        await DaemonTestKit.Until(() => session.Status.Calibrated && session.Status.State == SessionState.Running, TimeSpan.FromMinutes(3), "calibration on QEMU", () => session.Status);
+        await DaemonTestKit.Until(() => session.Status.Predictions >= 5, TimeSpan.FromSeconds(60), "predictions");
         var stats = await session.Device!.RunAsync((d, c) => d.GetStatsAsync(c));
         Assert.True(stats.Instructions > 0, "the virtual GAP9 counts instructions");
 
@@ -101,13 +86,19 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("running", status.RootElement.GetProperty("sessions")[0].GetProperty("state").GetString());
         }
 
+        var (_, words, _) = await CliProcess.RunAsync("status", "--control", options.ControlListen);
+        Assert.Contains("qemu-s03 (subject ", words, StringComparison.Ordinal);
+        Assert.Contains("): running, device ", words, StringComparison.Ordinal);
+        Assert.DoesNotContain("False", words, StringComparison.Ordinal); // words, not C# booleans (issue 16)
+        Assert.DoesNotContain("True", words, StringComparison.Ordinal);
+
         // The input stream restarts (same source_id): predictions resume.
         await replay.DisposeAsync();
         await replaying.ContinueWith(_ => { });
         var before = session.Status.Predictions;
         replay = new Replayer(recording, new ReplayOptions { Restamp = true, Loop = true, Config = lsl });
         replaying = replay.RunAsync();
-        await Until(() => session.Status.Predictions > before + 3, TimeSpan.FromSeconds(60), "predictions after the input restart");
+        await DaemonTestKit.Until(() => session.Status.Predictions > before + 3, TimeSpan.FromSeconds(60), "predictions after the input restart");
 
         // The daemon restarts: the subject's weights are restored, no recalibration.
         await app.StopAsync();
@@ -115,7 +106,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         app = DaemonHost.Build(options);
         await app.StartAsync();
         session = (SubjectSession)app.Services.GetRequiredService<SessionManager>().Find("qemu-s03")!;
-        await Until(() => session.Status.Predictions >= 3, TimeSpan.FromSeconds(90), "predictions after the daemon restart");
+        await DaemonTestKit.Until(() => session.Status.Predictions >= 3, TimeSpan.FromSeconds(90), "predictions after the daemon restart");
         Assert.True(session.Status.RestoredWeights);
         Assert.True(session.Status.Calibrated);
         Assert.Equal(SessionState.Running, session.Status.State);

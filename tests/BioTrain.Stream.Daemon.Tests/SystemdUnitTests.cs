@@ -31,7 +31,8 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Contains("ExecStart=/usr/bin/biotrain run --config /etc/biotrain/biotrain.json", unit, StringComparison.Ordinal);
         var copy = Path.Combine(_dir, "biotrain.service");
         await File.WriteAllTextAsync(copy, unit.Replace("/usr/bin/biotrain", "/bin/true", StringComparison.Ordinal));
-        var (exit, output) = await Run("systemd-analyze", "verify", copy);
+        // The man page of Documentation= is installed by the package only (DebianPackageTests checks it there).
+        var (exit, output) = await Run("systemd-analyze", "verify", "--man=no", copy);
         Assert.True(exit == 0, output);
         Assert.DoesNotContain("biotrain.service:", output, StringComparison.Ordinal); // no warnings about the unit
     }

@@ -119,4 +119,28 @@ public class TrainingOverProtocolTests
         // Still usable after every refusal.
         Assert.Single(await Train(session, 1));
     }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public async Task A_non_finite_training_sample_is_refused_with_NON_FINITE_and_the_weights_stay(float poison)
+    {
+        await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, null, null, CancellationToken.None);
+        var session = new DeviceSession(connection.Client);
+        await session.LoadModelAsync(EpiDeNet(), PlainSgd, CancellationToken.None);
+        await Train(session, 2);
+        var before = await session.ReadWeightsAsync(CancellationToken.None);
+        var data = Windows(4, 21);
+        var values = data[2].Values.ToArray();
+        values[777] = poison;
+        data[2] = new LabelledSample(values, data[2].Label);
+        var error = await Assert.ThrowsAsync<DeviceErrorException>(() => session.TrainBatchAsync(data, CancellationToken.None));
+        Assert.Equal(DeviceErrorCode.NonFinite, error.Code);
+        Assert.Contains("not finite", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before.Crc, (await session.ReadWeightsAsync(CancellationToken.None)).Crc);
+
+        // The device goes on: the next clean batch trains.
+        var next = await session.TrainBatchAsync(Windows(4, 22), CancellationToken.None);
+        Assert.Equal(3u, next.Step);
+    }
 }

@@ -33,6 +33,8 @@ static uint16_t wire_error(bt_status st)
         return BT_ERR_NOT_READY;
     case BT_STATUS_NO_MEMORY:
         return BT_ERR_NO_MEMORY;
+    case BT_STATUS_NON_FINITE:
+        return BT_ERR_NON_FINITE;
     case BT_STATUS_INTERNAL:
     default:
         return BT_ERR_INTERNAL;
@@ -590,7 +592,9 @@ static void on_sample(bt_device *dev, const bt_frame_header *h, const uint8_t *p
     if (complete) {
         bt_status rc = run_sample(dev, s.label, &w);
         if (rc != BT_STATUS_OK) {
-            fail(dev, h, wire_error(rc), "the engine refused the sample");
+            fail(dev, h, wire_error(rc),
+                 rc == BT_STATUS_NON_FINITE ? "the sample's loss is not finite: not trained on"
+                                            : "the engine refused the sample");
             return;
         }
         b->next_index++;
@@ -634,7 +638,9 @@ static void on_batch_end(bt_device *dev, const bt_frame_header *h, const uint8_t
             b->macs += e->report.trainable_count;
         }
         if (rc != BT_STATUS_OK) {
-            fail(dev, h, wire_error(rc), "training step failed");
+            fail(dev, h, wire_error(rc),
+                 rc == BT_STATUS_NON_FINITE ? "the step would make weights non-finite: refused, weights unchanged"
+                                            : "training step failed");
             return;
         }
     }

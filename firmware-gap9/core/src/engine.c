@@ -241,6 +241,8 @@ static void reset_training(bt_engine *e)
     }
     e->pending = 0;
     e->steps = 0;
+    e->refused_steps = 0;
+    e->refused_samples = 0;
     e->adam_b1t = ONE;
     e->adam_b2t = ONE;
 }
@@ -416,6 +418,14 @@ static bt_status train_pass(bt_engine *e, const bt_real *x, const uint32_t *labe
             return BT_STATUS_BAD_INPUT;
         }
     }
+    /* Non-finite input would reach batch statistics in the forward pass and the gradients after it. */
+    size_t in_values = (size_t)n * bt_shape_size(e->model.input);
+    for (size_t k = 0; k < in_values; k++) {
+        if (!bt_finite(x[k])) {
+            e->refused_samples += n;
+            return BT_STATUS_NON_FINITE;
+        }
+    }
     load_input(e, x, n);
     forward(e, n, true);
     const bt_real *z = tensor_ptr(e, e->sched.act[e->model.layer_count]);
@@ -423,6 +433,10 @@ static bt_status train_pass(bt_engine *e, const bt_real *x, const uint32_t *labe
     observe(e, BT_ENGINE_LOSS, false, false);
     bt_real l = bt_softmax_ce(n, e->model.classes, z, labels, dz, NULL, predicted);
     observe(e, BT_ENGINE_LOSS, false, true);
+    if (!bt_finite(l)) {
+        e->refused_samples += n; /* nothing accumulated: the gradients so far stay as they were */
+        return BT_STATUS_NON_FINITE;
+    }
     if (dz) {
         backward(e, n);
     }
@@ -481,38 +495,57 @@ bt_status bt_engine_train_batch(bt_engine *e, const bt_real *x, const uint32_t *
 
 /* ---- optimiser --------------------------------------------------------------------------------- */
 
-static void update_segment(bt_engine *e, bt_real *w, uint32_t goff, uint32_t count, bt_real scale)
+/* One segment's optimiser update. With apply false nothing is written: it only tells whether every new
+ * weight and moment would be finite (the step is refused otherwise). Both passes compute the same
+ * expressions in the same order, so checking first changes no bit of the result. */
+static bool update_segment(bt_engine *e, bt_real *w, uint32_t goff, uint32_t count, bt_real scale, bool apply)
 {
     const bt_train_config *c = &e->cfg;
     bt_real lr = (bt_real)c->learning_rate;
     bt_real wd = (bt_real)c->weight_decay;
     bt_real *g = e->grads + goff;
+    bool finite = true;
     if (c->optimizer == BT_OPT_ADAM) {
         bt_real b1 = (bt_real)c->beta1, b2 = (bt_real)c->beta2, eps = (bt_real)c->eps;
         bt_real c1 = ONE - e->adam_b1t, c2 = ONE - e->adam_b2t;
         bt_real *m = e->opt_m + goff, *v = e->opt_v + goff;
         for (uint32_t k = 0; k < count; k++) {
             bt_real gk = g[k] * scale + wd * w[k];
-            m[k] = b1 * m[k] + (ONE - b1) * gk;
-            v[k] = b2 * v[k] + (ONE - b2) * (gk * gk);
-            bt_real mh = m[k] / c1;
-            bt_real vh = v[k] / c2;
-            w[k] = w[k] - lr * mh / (bt_sqrt(vh) + eps);
-            g[k] = ZERO;
+            bt_real mk = b1 * m[k] + (ONE - b1) * gk;
+            bt_real vk = b2 * v[k] + (ONE - b2) * (gk * gk);
+            bt_real mh = mk / c1;
+            bt_real vh = vk / c2;
+            bt_real wk = w[k] - lr * mh / (bt_sqrt(vh) + eps);
+            if (apply) {
+                m[k] = mk;
+                v[k] = vk;
+                w[k] = wk;
+                g[k] = ZERO;
+            } else {
+                finite = finite && bt_finite(wk) && bt_finite(mk) && bt_finite(vk);
+            }
         }
-        return;
+        return finite;
     }
     bt_real mu = (bt_real)c->momentum;
+    bt_real *v = e->opt_m ? e->opt_m + goff : NULL;
     for (uint32_t k = 0; k < count; k++) {
         bt_real gk = g[k] * scale + wd * w[k];
-        if (e->opt_m) {
-            bt_real *v = e->opt_m + goff;
-            v[k] = mu * v[k] + gk;
-            gk = v[k];
+        if (v) {
+            gk = mu * v[k] + gk;
         }
-        w[k] = w[k] - lr * gk;
-        g[k] = ZERO;
+        bt_real wk = w[k] - lr * gk;
+        if (apply) {
+            if (v) {
+                v[k] = gk;
+            }
+            w[k] = wk;
+            g[k] = ZERO;
+        } else {
+            finite = finite && bt_finite(wk) && bt_finite(gk);
+        }
     }
+    return finite;
 }
 
 /* The step is element-wise: jobs of STEP_CHUNK parameters of one trained segment (a layer's
@@ -542,7 +575,7 @@ static void step_range(void *p, uint32_t begin, uint32_t end)
         const step_segment *g = &c->seg[s];
         uint32_t k0 = (j - g->first_job) * STEP_CHUNK;
         uint32_t n = g->count - k0 < STEP_CHUNK ? g->count - k0 : STEP_CHUNK;
-        update_segment(c->e, g->w + k0, g->goff + k0, n, c->scale);
+        (void)update_segment(c->e, g->w + k0, g->goff + k0, n, c->scale, true);
     }
 }
 
@@ -553,7 +586,7 @@ bt_status bt_engine_step(bt_engine *e)
     }
     observe(e, BT_ENGINE_STEP, false, false);
     bt_real scale = ONE / (bt_real)e->pending;
-    e->steps++;
+    bt_real b1t = e->adam_b1t, b2t = e->adam_b2t;
     if (e->cfg.optimizer == BT_OPT_ADAM) {
         e->adam_b1t = e->adam_b1t * (bt_real)e->cfg.beta1;
         e->adam_b2t = e->adam_b2t * (bt_real)e->cfg.beta2;
@@ -576,6 +609,24 @@ bt_status bt_engine_step(bt_engine *e)
             jobs += (count + STEP_CHUNK - 1u) / STEP_CHUNK;
         }
     }
+    /* A diverging run or a poisoned gradient must not reach the weights: check the whole step first
+     * (serially: a fraction of one sample's work), and refuse it whole. */
+    bool finite = true;
+    for (uint32_t s = 0; s < c.segments && finite; s++) {
+        finite = update_segment(e, c.seg[s].w, c.seg[s].goff, c.seg[s].count, scale, false);
+    }
+    if (!finite) {
+        for (uint32_t s = 0; s < c.segments; s++) {
+            memset(e->grads + c.seg[s].goff, 0, sizeof(bt_real) * c.seg[s].count);
+        }
+        e->adam_b1t = b1t;
+        e->adam_b2t = b2t;
+        e->pending = 0;
+        e->refused_steps++;
+        observe(e, BT_ENGINE_STEP, false, true);
+        return BT_STATUS_NON_FINITE;
+    }
+    e->steps++;
     bt_parallel_for(jobs, step_range, &c);
     e->pending = 0;
     observe(e, BT_ENGINE_STEP, false, true);

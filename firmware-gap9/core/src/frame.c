@@ -18,6 +18,7 @@ const char *bt_error_name(uint16_t code)
     case BT_ERR_BUSY: return "BUSY";
     case BT_ERR_NO_MEMORY: return "NO_MEMORY";
     case BT_ERR_INTERNAL: return "INTERNAL";
+    case BT_ERR_NON_FINITE: return "NON_FINITE";
     default: return "UNKNOWN";
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using BioTrain.Stream.Daemon.Configuration;
+using BioTrain.Stream.Daemon.Control;
 using BioTrain.Stream.Daemon.Hosting;
 using Microsoft.Extensions.Hosting;
 
@@ -65,14 +66,11 @@ internal static class DaemonCommands
                     return 0;
                 }
 
-                using var doc = JsonDocument.Parse(text);
-                foreach (var s in doc.RootElement.GetProperty("sessions").EnumerateArray())
+                var document = JsonSerializer.Deserialize<StatusDocument>(text, ControlApi.Json)
+                    ?? throw new HttpRequestException("the daemon's /status answer is empty");
+                foreach (var line in document.Sessions.SelectMany(StatusText.Lines))
                 {
-                    var accuracy = s.GetProperty("calibrationAccuracy");
-                    var collected = string.Join(", ", s.GetProperty("calibrationTrialsPerClass").EnumerateObject().Select(p => $"{p.Name} {p.Value}"));
-                    Console.WriteLine($"{s.GetProperty("name").GetString()} ({s.GetProperty("subject").GetString()}): {s.GetProperty("state").GetString()}, device {s.GetProperty("device").GetString()}");
-                    Console.WriteLine($"  input {s.GetProperty("inputStream")}; trials {collected} (target {s.GetProperty("calibrationTarget")} per class)");
-                    Console.WriteLine($"  calibrated {s.GetProperty("calibrated")}, held-out accuracy {(accuracy.ValueKind == JsonValueKind.Number ? accuracy.GetDouble().ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "-")}, restored {s.GetProperty("restoredWeights")}, adaptation rounds {s.GetProperty("adaptationRounds")}, predictions {s.GetProperty("predictions")}, windows dropped {s.GetProperty("windowsDropped")}");
+                    Console.WriteLine(line);
                 }
 
                 return 0;
@@ -106,6 +104,9 @@ internal static class DaemonCommands
             Console.Error));
         return command;
     }
+
+    /// <summary>The body of <c>GET /status</c>.</summary>
+    private sealed record StatusDocument(IReadOnlyList<Daemon.Sessions.SessionStatus> Sessions);
 
     private static Option<string> ControlOption() => new("--control")
     {

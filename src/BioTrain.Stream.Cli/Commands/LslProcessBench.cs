@@ -54,7 +54,8 @@ internal static class LslProcessBench
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         if (string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal))
         {
-            info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+            // Run from the build (dotnet biotrain.dll): the peer is the same dll. A single-file build is its own program.
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetEntryAssembly()!.GetName().Name}.dll"));
         }
 
         foreach (var arg in new[]

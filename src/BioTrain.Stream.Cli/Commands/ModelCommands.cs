@@ -22,11 +22,12 @@ internal static class ModelCommands
 
     public static Command Create()
     {
-        var model = new Command("model", "Shipped models (mi-bminet, epidenet, eegnet): build, memory plan, profile, training benchmark.");
+        var model = new Command("model", "Shipped models (mi-bminet, epidenet, eegnet): build, memory plan, profile, training benchmark, pretraining for a session.");
         model.Subcommands.Add(Plan());
         model.Subcommands.Add(Profile());
         model.Subcommands.Add(Bench());
         model.Subcommands.Add(Export());
+        model.Subcommands.Add(PretrainCommand.Create());
         return model;
     }
 

@@ -19,7 +19,8 @@ public static class DaemonConfigLoader
         Converters = { new LowerCaseEnumConverterFactory() },
     };
 
-    public static DaemonOptions Load(string path)
+    /// <summary>Reads and checks a file; a relative <c>model.initialWeights</c> is relative to the file's directory.</summary>
+    public static DaemonOptions Load(string path, bool forPretraining = false)
     {
         string text;
         try
@@ -31,10 +32,11 @@ public static class DaemonConfigLoader
             throw new DaemonConfigException($"cannot read configuration {path}: {e.Message}", e);
         }
 
-        return Parse(text, path);
+        return Parse(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), forPretraining);
     }
 
-    public static DaemonOptions Parse(string json, string source = "(inline)")
+    /// <summary>Parses and checks; relative paths resolve against <paramref name="baseDirectory"/> (default: the working directory).</summary>
+    public static DaemonOptions Parse(string json, string source = "(inline)", string? baseDirectory = null, bool forPretraining = false)
     {
         DaemonOptions? options;
         try
@@ -51,7 +53,15 @@ public static class DaemonConfigLoader
             throw new DaemonConfigException(source, [new ConfigError("$", "the configuration is empty (null)")]);
         }
 
-        var errors = DaemonConfigValidator.Validate(options);
+        foreach (var session in options.Sessions)
+        {
+            if (session.Model.InitialWeights is { Length: > 0 } weights)
+            {
+                session.Model.InitialWeights = Path.GetFullPath(weights, baseDirectory ?? Environment.CurrentDirectory);
+            }
+        }
+
+        var errors = DaemonConfigValidator.Validate(options, forPretraining);
         if (errors.Count > 0)
         {
             throw new DaemonConfigException(source, errors);

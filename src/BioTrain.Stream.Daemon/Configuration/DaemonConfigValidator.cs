@@ -11,7 +11,8 @@ public static partial class DaemonConfigValidator
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex NamePattern();
 
-    public static IReadOnlyList<ConfigError> Validate(DaemonOptions options)
+    /// <summary>Every problem of the configuration; <paramref name="forPretraining"/>: <c>model.initialWeights</c> may not exist yet (pretraining makes it).</summary>
+    public static IReadOnlyList<ConfigError> Validate(DaemonOptions options, bool forPretraining = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<ConfigError>();
@@ -64,17 +65,37 @@ public static partial class DaemonConfigValidator
                 Error($"{at}.subject", $"subject '{s.Subject}' is trained by another session too");
             }
 
-            ValidateSession(s, at, Error);
+            ValidateSession(s, at, forPretraining, Error);
         }
 
         return errors;
     }
 
-    private static void ValidateSession(SessionOptions s, string at, Action<string, string> error)
+    private static void ValidateSession(SessionOptions s, string at, bool forPretraining, Action<string, string> error)
     {
         if (string.IsNullOrWhiteSpace(s.Input.Query))
         {
             error($"{at}.input.query", "an LSL predicate is needed, e.g. type='EEG'");
+        }
+
+        if (!(s.Adaptation.RollbackDrop is >= 0 and <= 1))
+        {
+            error($"{at}.adaptation.rollbackDrop", "must be in [0, 1] (a fraction of accuracy, 0.2 = 20 points)");
+        }
+
+        if (s.Adaptation.CheckEvery is < 0 or > 1000 || s.Adaptation.CheckTrials is < 0 or > 1000)
+        {
+            error($"{at}.adaptation.checkEvery", "checkEvery and checkTrials must be in [0, 1000]");
+        }
+
+        if (!(s.Input.MaxAbsValue > 0 && float.IsFinite(s.Input.MaxAbsValue)))
+        {
+            error($"{at}.input.maxAbsValue", "must be a positive finite magnitude in the stream's units");
+        }
+
+        if (!(s.Input.BadInputSettleSeconds >= 0 && s.Input.BadInputSettleSeconds <= 60))
+        {
+            error($"{at}.input.badInputSettleSeconds", "must be in [0, 60] seconds");
         }
 
         if (s.Markers.Classes.Count < 2)
@@ -142,9 +163,9 @@ public static partial class DaemonConfigValidator
             error($"{at}.model.name", $"'{s.Model.Name}' is not one of {string.Join(", ", ModelZoo.Names)}");
         }
 
-        if (s.Model.InitialWeights is { } weights && !File.Exists(weights))
+        if (s.Model.InitialWeights is { } weights && !forPretraining && !File.Exists(weights))
         {
-            error($"{at}.model.initialWeights", $"file {weights} does not exist");
+            error($"{at}.model.initialWeights", $"file {weights} does not exist (biotrain model pretrain --config FILE --session {s.Name} --data RECORDINGS --out {weights} makes it)");
         }
 
         var c = s.Calibration;

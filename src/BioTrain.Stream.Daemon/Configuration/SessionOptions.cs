@@ -37,6 +37,23 @@ public sealed class InputOptions
 
     /// <summary>Channel labels to use, in model order; empty: all channels in stream order.</summary>
     public List<string> Channels { get; set; } = [];
+
+    /// <summary>
+    /// Largest magnitude taken as signal, in the stream's units: a value beyond it (or NaN, ±Inf) is
+    /// counted, replaced before the filters, and no window or epoch that overlaps it reaches the device.
+    /// The default only catches absurd values (a 24-bit amplifier's raw counts stay below 8.4e6).
+    /// </summary>
+    public float MaxAbsValue { get; set; } = 1e8f;
+
+    /// <summary>Seconds around bad input in which the filtered signal is not trusted (the filters' settling).</summary>
+    public double BadInputSettleSeconds { get; set; } = 1.0;
+
+    /// <summary>
+    /// Whether the session may move to another source that matches its query once it has bound to
+    /// one (false: it stays with the first stream's source_id and hostname, and a new match is only
+    /// reported). LSL has no authentication: anyone on the network can publish a matching stream.
+    /// </summary>
+    public bool FollowNewSources { get; set; }
 }
 
 /// <summary>The marker stream and what its strings mean.</summary>
@@ -149,6 +166,21 @@ public sealed class AdaptationOptions
     public int Rehearsal { get; set; } = 32;
 
     public int Epochs { get; set; } = 2;
+
+    /// <summary>
+    /// A round that lowers accuracy on the held-out check set by more than this (0.2 = 20 points) is
+    /// undone: the weights from before the round go back on the device and are what is saved.
+    /// </summary>
+    public double RollbackDrop { get; set; } = 0.2;
+
+    /// <summary>
+    /// Without a calibration held-out set (weights restored from an earlier run), every Nth new trial is
+    /// kept out of training for the check set until it holds <see cref="CheckTrials"/> trials; 0: never.
+    /// </summary>
+    public int CheckEvery { get; set; } = 4;
+
+    /// <summary>Trials the check set gathers from new trials when calibration left none.</summary>
+    public int CheckTrials { get; set; } = 8;
 }
 
 /// <summary>How predictions are made while the device also trains.</summary>

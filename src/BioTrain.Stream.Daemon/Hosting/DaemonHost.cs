@@ -74,6 +74,7 @@ public static class DaemonHost
         var controlEndpoint = ListenEndpoint.Parse(options.ControlListen);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            RequestCaps.Apply(kestrel.Limits);
             Listen(kestrel, metricsEndpoint, control: controlEndpoint == metricsEndpoint);
             if (controlEndpoint != metricsEndpoint)
             {
@@ -82,6 +83,19 @@ public static class DaemonHost
         });
 
         var app = builder.Build();
+        app.Use(RequestCaps.RefuseBodiesAsync);
+        if (controlEndpoint.IsUnix)
+        {
+            // Connecting to a Unix socket needs write permission on it: owner and group (the biotrain group), nobody else.
+            var path = controlEndpoint.UnixPath!;
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+                }
+            });
+        }
         ControlApi.Map(app, app.Services.GetRequiredService<SessionManager>(), app.Services.GetRequiredService<DaemonMetrics>(), IsControlConnection);
         return app;
     }
@@ -109,6 +123,12 @@ public static class DaemonHost
         if (endpoint.IsUnix)
         {
             var dir = Path.GetDirectoryName(endpoint.UnixPath!)!;
+            if (!Directory.Exists(dir) && !OperatingSystem.IsWindows())
+            {
+                // As systemd's RuntimeDirectoryMode and tmpfiles.d make /run/biotrain: 0750, owner and group only.
+                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            }
+
             Directory.CreateDirectory(dir);
             if (File.Exists(endpoint.UnixPath))
             {

@@ -40,12 +40,30 @@ public sealed class DaemonMetrics
         Predictions = f.CreateCounter("biotrain_predictions_total", "Predictions published.", "session");
         EndToEndLatency = f.CreateHistogram("biotrain_end_to_end_latency_seconds", "From the last input sample of a window (LSL time) to its prediction being pushed.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
         PipelineLatency = f.CreateHistogram("biotrain_pipeline_latency_seconds", "End-to-end latency less the device's predict request: what the host adds.", new HistogramConfiguration { LabelNames = ["session"], Buckets = LatencyBuckets });
-        DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Predictions dropped: past their deadline (reason=deadline), the queue full (overflow), or failed on the device (device).", "session", "reason");
+        DroppedWindows = f.CreateCounter("biotrain_dropped_windows_total", "Predictions dropped: past their deadline (reason=deadline), the queue full (overflow), failed on the device (device), or their window overlapped bad input (bad_input).", "session", "reason");
         PredictionGap = f.CreateGauge("biotrain_prediction_gap_seconds", "Time since the previous prediction was published, at each prediction; its maximum is the longest blackout.", "session");
+        InputBadSamples = f.CreateCounter("biotrain_input_bad_samples_total", "Input values that were NaN, infinite or beyond input.maxAbsValue, per channel: replaced before the filters; windows and epochs overlapping them are dropped.", "session", "stream", "channel");
+        DroppedEpochs = f.CreateCounter("biotrain_dropped_epochs_total", "Labelled epochs not used for training: their span overlapped bad input (reason=bad_input).", "session", "reason");
+        InputSourceConflicts = f.CreateCounter("biotrain_input_source_conflicts_total", "Streams that match a session's query but come from another source than the one it is bound to; not followed unless input.followNewSources.", "session");
+        DeviceConnectFailures = f.CreateCounter("biotrain_device_connect_failures_total", "Failed attempts to open or restore the device (retried for ever, with capped backoff).", "session");
+        PersistFailures = f.CreateCounter("biotrain_persist_failures_total", "Saves of adapted weights refused (non-finite weights) or failed (state directory read-only or full); the previous version stays.", "session");
+        Rollbacks = f.CreateCounter("biotrain_rollbacks_total", "Adaptation rounds undone because held-out accuracy collapsed; the previous weights were restored.", "session");
         LinkBytes = f.CreateCounter("biotrain_device_link_bytes_total", "Frame bytes on the device link (header and payload), by direction.", "session", "direction");
     }
 
     public CollectorRegistry Registry { get; }
+
+    public Counter InputBadSamples { get; }
+
+    public Counter DroppedEpochs { get; }
+
+    public Counter InputSourceConflicts { get; }
+
+    public Counter DeviceConnectFailures { get; }
+
+    public Counter PersistFailures { get; }
+
+    public Counter Rollbacks { get; }
 
     public Counter InputSamples { get; }
 

@@ -30,6 +30,12 @@ public sealed class SessionMetrics
         DroppedForDeadline = all.DroppedWindows.WithLabels(session, "deadline");
         DroppedForOverflow = all.DroppedWindows.WithLabels(session, "overflow");
         DroppedOnDevice = all.DroppedWindows.WithLabels(session, "device");
+        DroppedForBadInput = all.DroppedWindows.WithLabels(session, "bad_input");
+        EpochsDroppedForBadInput = all.DroppedEpochs.WithLabels(session, "bad_input");
+        SourceConflicts = all.InputSourceConflicts.WithLabels(session);
+        DeviceConnectFailures = all.DeviceConnectFailures.WithLabels(session);
+        PersistFailures = all.PersistFailures.WithLabels(session);
+        Rollbacks = all.Rollbacks.WithLabels(session);
         TrainingSamples = all.TrainingSamples.WithLabels(session);
         TrainingRate = all.TrainingRate.WithLabels(session);
         DeviceInstructions = all.DeviceInstructions.WithLabels(session);
@@ -58,6 +64,18 @@ public sealed class SessionMetrics
     public Gauge.Child PredictionGap { get; }
 
     public Counter.Child DroppedForDeadline { get; }
+
+    public Counter.Child DroppedForBadInput { get; }
+
+    public Counter.Child EpochsDroppedForBadInput { get; }
+
+    public Counter.Child SourceConflicts { get; }
+
+    public Counter.Child DeviceConnectFailures { get; }
+
+    public Counter.Child PersistFailures { get; }
+
+    public Counter.Child Rollbacks { get; }
 
     public Counter.Child DroppedForOverflow { get; }
 
@@ -129,6 +147,10 @@ public sealed class SessionMetrics
 /// <summary>One input stream's children.</summary>
 public sealed class StreamMetrics
 {
+    private readonly Counter _badSamples;
+    private readonly string _session;
+    private readonly string _stream;
+
     public StreamMetrics(DaemonMetrics all, string session, string stream)
     {
         ArgumentNullException.ThrowIfNull(all);
@@ -138,7 +160,13 @@ public sealed class StreamMetrics
         Up = all.StreamUp.WithLabels(session, stream);
         Reconnects = all.StreamReconnects.WithLabels(session, stream);
         ClockOffset = all.ClockOffset.WithLabels(session, stream);
+        _badSamples = all.InputBadSamples;
+        _session = session;
+        _stream = stream;
     }
+
+    /// <summary>The bad-sample counter of one channel (by its label, or its index when unlabelled).</summary>
+    public Counter.Child BadSamples(string channel) => _badSamples.WithLabels(_session, _stream, channel);
 
     public Counter.Child Samples { get; }
 

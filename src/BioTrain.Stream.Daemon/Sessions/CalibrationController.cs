@@ -11,7 +11,21 @@ public abstract record TrainingRequest;
 public sealed record CalibrationRequest(IReadOnlyList<LabelledSample> Train, IReadOnlyList<LabelledSample> HeldOut) : TrainingRequest;
 
 /// <summary>Adaptation: fine-tune on fresh labelled epochs and a rehearsal of calibration epochs.</summary>
-public sealed record AdaptationRequest(IReadOnlyList<LabelledSample> Fresh, IReadOnlyList<LabelledSample> Rehearsal, int Round) : TrainingRequest;
+/// <param name="Check">Held-out epochs (never trained on) that tell whether the round collapsed the model; may be empty.</param>
+public sealed record AdaptationRequest(IReadOnlyList<LabelledSample> Fresh, IReadOnlyList<LabelledSample> Rehearsal, int Round, IReadOnlyList<LabelledSample> Check) : TrainingRequest;
+
+/// <summary>How an adaptation round ended.</summary>
+public enum AdaptationResult
+{
+    /// <summary>Trained; the new weights stay.</summary>
+    Trained,
+
+    /// <summary>The device failed or refused it; the weights from before it were put back where possible.</summary>
+    Failed,
+
+    /// <summary>Trained, but accuracy on the check set collapsed: the weights from before it were put back.</summary>
+    RolledBack,
+}
 
 /// <summary>What a finished calibration round measured (null accuracies: nothing held out).</summary>
 public sealed record CalibrationOutcome(double? AccuracyBefore, double? AccuracyAfter);
@@ -24,7 +38,8 @@ public sealed record CalibrationSnapshot(
     IReadOnlyDictionary<string, int> TrialsPerClass,
     double? AccuracyBefore,
     double? Accuracy,
-    int AdaptationRounds);
+    int AdaptationRounds,
+    int Rollbacks = 0);
 
 /// <summary>
 /// The calibration policy of one session, driven by events and nothing else: start, stop, a
@@ -43,6 +58,7 @@ public sealed class CalibrationController
     private readonly int _crops;
     private readonly CalibrationSet _collected = new();
     private readonly CalibrationSet _fresh = new();
+    private readonly CalibrationSet _check = new();
     private readonly Channel<TrainingRequest> _requests = Channel.CreateUnbounded<TrainingRequest>(new UnboundedChannelOptions { SingleReader = true });
     private SessionState _state = SessionState.WaitingForStreams;
     private bool _collecting;
@@ -52,6 +68,10 @@ public sealed class CalibrationController
     private double? _accuracyBefore;
     private double? _accuracy;
     private int _rounds;
+    private int _rollbacks;
+    private bool _checkFromCalibration;
+    private int _newTrials;
+    private double _lastTrialTime = double.NaN;
 
     public CalibrationController(SessionOptions options)
     {
@@ -88,7 +108,7 @@ public sealed class CalibrationController
             {
                 var counted = _calibrated ? _fresh : _collected;
                 var perClass = _classes.Select((c, i) => (c, n: counted.TrialsOf(i))).ToDictionary(x => x.c, x => x.n, StringComparer.Ordinal);
-                return new CalibrationSnapshot(_state, _calibrated, _restored, perClass, _accuracyBefore, _accuracy, _rounds);
+                return new CalibrationSnapshot(_state, _calibrated, _restored, perClass, _accuracyBefore, _accuracy, _rounds, _rollbacks);
             }
         }
     }
@@ -162,6 +182,19 @@ public sealed class CalibrationController
             }
             else if (_calibrated && _adaptation.Enabled && _calibration.Scope != TrainingScope.Frozen)
             {
+                if (markerTime != _lastTrialTime)
+                {
+                    _lastTrialTime = markerTime;
+                    _newTrials++;
+                }
+
+                // Every crop of a trial goes the same way, so the check set never holds a crop of a trained trial.
+                if (_adaptation.CheckEvery > 0 && _newTrials % _adaptation.CheckEvery == 0 && ((!_checkFromCalibration && _check.Trials < _adaptation.CheckTrials) || _check.LastTrial == markerTime))
+                {
+                    _check.Add(sample, markerTime);
+                    return;
+                }
+
                 _fresh.Add(sample, markerTime);
                 if (!_roundRunning)
                 {
@@ -188,14 +221,17 @@ public sealed class CalibrationController
         }
     }
 
-    /// <summary>An adaptation round finished: when it trained, its fresh epochs join the rehearsal pool.</summary>
-    public void AdaptationDone(AdaptationRequest round, bool trained)
+    /// <summary>
+    /// An adaptation round finished: when it trained, its fresh epochs join the rehearsal pool; when it
+    /// was rolled back they are dropped (they may be what collapsed it), and the accuracy stays.
+    /// </summary>
+    public void AdaptationDone(AdaptationRequest round, AdaptationResult result, double? accuracy = null)
     {
         ArgumentNullException.ThrowIfNull(round);
         lock (_gate)
         {
             _roundRunning = false;
-            if (trained)
+            if (result == AdaptationResult.Trained)
             {
                 foreach (var s in round.Fresh)
                 {
@@ -203,6 +239,11 @@ public sealed class CalibrationController
                 }
 
                 _rounds++;
+                _accuracy = accuracy ?? _accuracy;
+            }
+            else if (result == AdaptationResult.RolledBack)
+            {
+                _rollbacks++;
             }
 
             NextAdaptation();
@@ -218,6 +259,8 @@ public sealed class CalibrationController
             _accuracy = _accuracyBefore = null;
             _rounds = 0;
             _fresh.Drain();
+            _check.Drain();
+            _checkFromCalibration = false;
             _collected.Drain();
             BeginUncalibratedLocked();
         }
@@ -251,6 +294,14 @@ public sealed class CalibrationController
     {
         _collecting = false;
         var (train, held) = _collected.Split(_calibration.HoldOutFraction, seed: 17);
+        _check.Drain();
+        foreach (var s in held)
+        {
+            _check.Add(s, double.NaN);
+        }
+
+        _checkFromCalibration = held.Count > 0;
+
         if (train.Count == 0)
         {
             SetState(SessionState.Running);
@@ -276,7 +327,7 @@ public sealed class CalibrationController
         var rehearsal = _collected.Snapshot().OrderBy(_ => random.Next()).Take(_adaptation.Rehearsal).ToArray();
         _roundRunning = true;
         SetState(SessionState.Adapting);
-        _requests.Writer.TryWrite(new AdaptationRequest(fresh, rehearsal, _rounds));
+        _requests.Writer.TryWrite(new AdaptationRequest(fresh, rehearsal, _rounds, _check.Snapshot()));
     }
 
     /// <summary>Inside the lock: state changes are raised in the order they happen (handlers must not call back).</summary>

@@ -37,6 +37,30 @@ internal sealed class CalibrationSet
         }
     }
 
+    /// <summary>Trials (distinct markers) of all classes.</summary>
+    public int Trials
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _trials.Values.Sum(t => t.Count);
+            }
+        }
+    }
+
+    /// <summary>Marker time of the last epoch added (NaN when empty).</summary>
+    public double LastTrial
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _items.Count == 0 ? double.NaN : _items[^1].MarkerTime;
+            }
+        }
+    }
+
     /// <summary>Trials (distinct markers) per class.</summary>
     public int TrialsOf(int label)
     {

@@ -19,14 +19,23 @@ public static class RecordingEpochs
     /// <summary>The epochs of the first regular signal stream and the first marker stream of an XDF file, with the plan that cut them.</summary>
     public static async Task<(SessionPlan Plan, IReadOnlyList<LabelledSample> Samples)> FromXdfAsync(string path, SessionOptions options, CancellationToken cancellationToken)
     {
+        var (plan, trials) = await TrialsFromXdfAsync(path, options, cancellationToken).ConfigureAwait(false);
+        return (plan, [.. trials.Select(t => t.Sample)]);
+    }
+
+    /// <summary>Like <see cref="FromXdfAsync"/>, each epoch with its marker's time: the crops of one trial share it.</summary>
+    public static async Task<(SessionPlan Plan, IReadOnlyList<(LabelledSample Sample, double MarkerTime)> Samples)> TrialsFromXdfAsync(string path, SessionOptions options, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var (signal, markerStream, plan) = await OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
         using var chunks = new Subject<SignalChunk>();
         using var markers = new Subject<Marker>();
-        var shared = SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()).Publish();
-        var results = new List<LabelledSample>();
-        using var epochs = SessionPipeline.LabelledEpochs(shared, markers, plan, options, new PipelineCounters())
-            .Subscribe(e => results.Add(new LabelledSample(e.Window.Values.ToArray(), e.Label)));
+        var counters = new PipelineCounters();
+        var quality = SessionPipeline.Quality(plan, options.Input);
+        var shared = SessionPipeline.Preprocess(chunks, plan, options.Pipeline, counters, quality).Publish();
+        var results = new List<(LabelledSample, double)>();
+        using var epochs = SessionPipeline.LabelledEpochs(shared, markers, plan, options, counters, quality)
+            .Subscribe(e => results.Add((new LabelledSample(e.Window.Values.ToArray(), e.Label), e.Marker.Timestamp)));
         using var connection = shared.Connect();
 
         // Markers first: the epoch stage holds them until their data has come.
@@ -51,7 +60,9 @@ public static class RecordingEpochs
         var (signal, _, plan) = await OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
         using var chunks = new Subject<SignalChunk>();
         var results = new List<(long, float[])>();
-        var windows = SessionPipeline.InferenceWindows(SessionPipeline.Preprocess(chunks, plan, options.Pipeline, new PipelineCounters()), plan, options.Pipeline, new PipelineCounters());
+        var counters = new PipelineCounters();
+        var quality = SessionPipeline.Quality(plan, options.Input);
+        var windows = SessionPipeline.InferenceWindows(SessionPipeline.Preprocess(chunks, plan, options.Pipeline, counters, quality), plan, options.Pipeline, counters, quality);
         using (windows.Subscribe(w => results.Add((w.StartIndex + plan.WindowSamples, w.Values.ToArray()))))
         {
             Replay(signal, chunks);

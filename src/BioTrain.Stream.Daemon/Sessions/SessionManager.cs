@@ -1,3 +1,7 @@
+using BioTrain.Stream.Daemon.Persistence;
+using BioTrain.Stream.Device;
+using BioTrain.Stream.Lsl;
+using BioTrain.Stream.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -36,6 +40,11 @@ public sealed class SessionManager : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (e is DeviceException or LslException or ModelFormatException or SubjectStoreException or IOException or UnauthorizedAccessException)
+        {
+            // An expected fault (configuration, hardware, file system): its message says it all; a stack trace would bury it.
+            _logger.LogError("session {Session} failed: {Error}", session.Name, e.Message);
         }
 #pragma warning disable CA1031 // one session's failure is logged and shown in its status; the others go on
         catch (Exception e)

@@ -4,6 +4,7 @@ using BioTrain.Stream.Pipeline;
 using BioTrain.Stream.Pipeline.Epochs;
 using BioTrain.Stream.Pipeline.Metrics;
 using BioTrain.Stream.Pipeline.Operators;
+using BioTrain.Stream.Pipeline.Quality;
 
 namespace BioTrain.Stream.Daemon.Sessions;
 
@@ -13,12 +14,20 @@ namespace BioTrain.Stream.Daemon.Sessions;
 /// </summary>
 public static class SessionPipeline
 {
-    /// <summary>Channel selection, re-referencing, filters and resampling.</summary>
-    public static IObservable<SignalChunk> Preprocess(IObservable<SignalChunk> chunks, SessionPlan plan, PipelineOptions options, PipelineCounters counters)
+    /// <summary>The input guard's record for a session's selected channels, with its configured limits.</summary>
+    public static InputQuality Quality(SessionPlan plan, InputOptions input)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(input);
+        return new InputQuality(plan.Channels.Length, input.MaxAbsValue, input.BadInputSettleSeconds);
+    }
+
+    /// <summary>Channel selection, the input guard, re-referencing, filters and resampling.</summary>
+    public static IObservable<SignalChunk> Preprocess(IObservable<SignalChunk> chunks, SessionPlan plan, PipelineOptions options, PipelineCounters counters, InputQuality quality)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
-        var output = chunks.TrackStream(counters).SelectChannels(plan.Channels);
+        var output = chunks.TrackStream(counters).SelectChannels(plan.Channels).GuardSamples(quality);
         if (options.CommonAverageReference)
         {
             output = output.CommonAverageReference();
@@ -37,27 +46,55 @@ public static class SessionPipeline
         return options.Normalize == NormalizeMode.Running ? output.NormalizeRunning(options.NormalizeSeconds) : output;
     }
 
-    /// <summary>Sliding windows for inference, normalised as configured (borrowed: copy to keep).</summary>
-    public static IObservable<SignalWindow> InferenceWindows(IObservable<SignalChunk> preprocessed, SessionPlan plan, PipelineOptions options, PipelineCounters counters)
+    /// <summary>Sliding windows for inference that overlap no bad input, normalised as configured (borrowed: copy to keep).</summary>
+    public static IObservable<SignalWindow> InferenceWindows(IObservable<SignalChunk> preprocessed, SessionPlan plan, PipelineOptions options, PipelineCounters counters, InputQuality quality)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
-        var windows = preprocessed.SlidingWindows(plan.WindowSamples, plan.StrideSamples, counters);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(quality);
+        var windows = preprocessed.SlidingWindows(plan.WindowSamples, plan.StrideSamples, counters).Where(w => Clean(quality, counters, w, epoch: false));
         return options.Normalize == NormalizeMode.ZScore ? windows.NormalizeWindows() : windows;
     }
 
     /// <summary>Labelled epochs at every configured offset from their markers, normalised as configured (borrowed).</summary>
-    public static IObservable<LabelledWindow> LabelledEpochs(IObservable<SignalChunk> preprocessed, IObservable<Marker> markers, SessionPlan plan, SessionOptions options, PipelineCounters counters)
+    public static IObservable<LabelledWindow> LabelledEpochs(IObservable<SignalChunk> preprocessed, IObservable<Marker> markers, SessionPlan plan, SessionOptions options, PipelineCounters counters, InputQuality quality)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(quality);
         var classes = options.Markers.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var length = plan.WindowSamples / plan.Rate;
         var perOffset = options.Pipeline.EpochOffsetsSeconds.Select(offset =>
         {
-            var epochs = preprocessed.Epochs(markers, new EpochOptions { Classes = classes, TMin = offset, TMax = offset + length }, counters);
+            var epochs = preprocessed.Epochs(markers, new EpochOptions { Classes = classes, TMin = offset, TMax = offset + length }, counters)
+                .Where(e => Clean(quality, counters, e.Window, epoch: true));
             return options.Pipeline.Normalize == NormalizeMode.ZScore ? epochs.NormalizeWindows() : epochs;
         });
         return perOffset.Merge();
+    }
+
+    /// <summary>Whether a window overlaps no bad input; counts it as dropped when it does.</summary>
+    public static bool Clean(InputQuality quality, PipelineCounters counters, SignalWindow window, bool epoch)
+    {
+        ArgumentNullException.ThrowIfNull(quality);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(window);
+        if (!quality.Spoils(window.FirstTimestamp, window.Timestamp))
+        {
+            return true;
+        }
+
+        if (epoch)
+        {
+            counters.AddEpochDroppedForBadInput();
+        }
+        else
+        {
+            counters.AddWindowDroppedForBadInput();
+        }
+
+        return false;
     }
 }

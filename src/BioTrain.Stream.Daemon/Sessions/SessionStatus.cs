@@ -17,7 +17,9 @@ public sealed record SessionStatus(
     long Predictions,
     long WindowsDropped,
     PipelineFigures Pipeline,
-    string? LastError);
+    string? LastError,
+    bool DeviceUp = false,
+    string? DeviceProblem = null);
 
 /// <summary>The pipeline's counts, for status and debugging.</summary>
 public sealed record PipelineFigures(long Samples, long Gaps, long MissingSamples, long Windows, long Markers, long MarkersIgnored, long MarkersLost, long Epochs);

@@ -16,6 +16,7 @@ using BioTrain.Stream.Models;
 using BioTrain.Stream.Pipeline;
 using BioTrain.Stream.Pipeline.Metrics;
 using BioTrain.Stream.Pipeline.Operators;
+using BioTrain.Stream.Pipeline.Quality;
 using Microsoft.Extensions.Logging;
 
 namespace BioTrain.Stream.Daemon.Sessions;
@@ -31,6 +32,7 @@ namespace BioTrain.Stream.Daemon.Sessions;
 public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 {
     private const int LatencyHistory = 4096;
+    private static readonly TimeSpan DeviceRetryCap = TimeSpan.FromSeconds(10);
     private readonly SessionOptions _options;
     private readonly SessionMetrics _metrics;
     private readonly SubjectStore _store;
@@ -50,6 +52,8 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
     private PredictionOutlet? _outlet;
     private byte[]? _model;
     private uint _architecture;
+    private volatile string? _deviceProblem = "not connected yet";
+    private long _lastBadInputLog;
 
     public SubjectSession(SessionOptions options, DaemonMetrics metrics, SubjectStore store, LslConfig lsl, ILogger logger, VirtualDeviceOptions? virtualDevice = null)
     {
@@ -106,7 +110,9 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 Name, _options.Subject, _ended ?? c.State, _options.Device, _inputStream, c.TrialsPerClass, _options.Calibration.TrialsPerClass, c.Calibrated,
                 c.AccuracyBefore, c.Accuracy, c.Restored, c.AdaptationRounds, Interlocked.Read(ref _predictions), dropped,
                 new PipelineFigures(Counters.SamplesIn, Counters.Gaps, Counters.MissingSamples, Counters.Windows, Counters.Markers, Counters.MarkersIgnored, Counters.MarkersLost, Counters.Epochs),
-                _lastError);
+                _lastError,
+                _deviceProblem is null,
+                _deviceProblem);
         }
     }
 
@@ -146,7 +152,14 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             var plan = SessionPlan.From(_options, full);
             _model = SessionModel.Blob(_options, plan);
             _architecture = SubjectStore.ArchitectureCrc(_model);
-            await using var resilient = new ResilientDevice(OpenDeviceAsync, TimeSpan.FromSeconds(60));
+            var quality = SessionPipeline.Quality(plan, _options.Input);
+            var channelNames = plan.Channels.Select(c => full.GetChannels().ElementAtOrDefault(c)?.Label is { Length: > 0 } label ? label : c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            quality.EpisodeStarted += e => OnBadInput(full.Name, channelNames[e.Channel], e);
+
+            // An unplugged board at boot is normal: the device is retried for ever, and the session waits.
+            await using var resilient = new ResilientDevice(OpenDeviceAsync, Timeout.InfiniteTimeSpan) { MaxBackoff = DeviceRetryCap };
+            resilient.Unreachable += OnDeviceUnreachable;
+            resilient.Reached += OnDeviceReached;
             var device = new SessionDevice(resilient, new InputMirror(plan.Channels.Length, plan.WindowSamples), new SessionDeviceOptions
             {
                 Format = _options.Inference.SampleFormat(),
@@ -160,17 +173,16 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             var modelPlan = await device.RunAsync((d, c) => d.LoadModelAsync(_model, _options.Calibration.TrainingConfig(), c)).ConfigureAwait(false);
             Plan = modelPlan;
             _metrics.DevicePeakMemory.Set(modelPlan.PeakBytes + modelPlan.RingBytes);
-            _metrics.DeviceUp.Set(1);
             var restored = await RestoreOrStartAsync(device, ct).ConfigureAwait(false);
 
             using var outlet = new PredictionOutlet(_options.Output.Name, _sourceId, _options.Markers.Classes, _options.Subject, _lsl);
             _outlet = outlet;
             using var signal = new LslSignalSource(data, full.ChannelCount, full.NominalSrate, full.SourceId);
             using var cues = new LslMarkerSource(markers);
-            var preprocessed = SessionPipeline.Preprocess(signal.Chunks, plan, _options.Pipeline, Counters).Publish();
+            var preprocessed = SessionPipeline.Preprocess(signal.Chunks, plan, _options.Pipeline, Counters, quality).Publish();
             var cueStream = cues.Markers.Publish();
-            subscriptions.Add(preprocessed.Subscribe(new InferenceFeed(device, new WindowClock(plan.WindowSamples, plan.StrideSamples, Counters), () => signal.PulledAt, _metrics)));
-            subscriptions.Add(SessionPipeline.LabelledEpochs(preprocessed, cueStream, plan, _options, Counters).Subscribe(OnEpoch));
+            subscriptions.Add(preprocessed.Subscribe(new InferenceFeed(device, new WindowClock(plan.WindowSamples, plan.StrideSamples, Counters), () => signal.PulledAt, _metrics, quality, Counters, (plan.WindowSamples - 1) / plan.Rate)));
+            subscriptions.Add(SessionPipeline.LabelledEpochs(preprocessed, cueStream, plan, _options, Counters, quality).Subscribe(OnEpoch));
             subscriptions.Add(cueStream.Subscribe(m => _controller.OnMarker(m.Value)));
             subscriptions.Add(cueStream.Connect());
             subscriptions.Add(preprocessed.Connect());
@@ -185,21 +197,20 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             }
 
             var rounds = new TrainingRounds(_options, device, _controller, _metrics, Work, PersistAsync, _logger);
-            var tasks = new[] { owner, signal.RunAsync(ct), cues.RunAsync(ct), rounds.RunAsync(ct), MetricsLoopAsync(data, signal, stream, ct) };
+            var tasks = new[] { owner, signal.RunAsync(ct), cues.RunAsync(ct), rounds.RunAsync(ct), MetricsLoopAsync(data, signal, stream, quality, channelNames, ct) };
             await Task.WhenAny(tasks).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            End(SessionState.Stopped); // the loops may also end quietly on the stop, without throwing
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            _ended = SessionState.Stopped;
-            OnStateChanged(SessionState.Stopped);
+            End(SessionState.Stopped);
         }
         catch (Exception e) when (e is DeviceException or LslException or ModelFormatException or InvalidOperationException)
         {
             _lastError = e.Message;
-            _ended = SessionState.Failed;
-            OnStateChanged(SessionState.Failed);
+            End(SessionState.Failed);
             LogFailed(e.Message);
             throw;
         }
@@ -331,10 +342,12 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
             ct).ConfigureAwait(false);
     }
 
-    private async Task MetricsLoopAsync(StreamInlet data, LslSignalSource signal, StreamMetrics stream, CancellationToken ct)
+    private async Task MetricsLoopAsync(StreamInlet data, LslSignalSource signal, StreamMetrics stream, InputQuality quality, string[] channelNames, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        long lastSamples = 0, lastGaps = 0, lastRestores = 0, lastExpired = 0, lastOverflowed = 0, lastFailed = 0, lastSent = 0, lastReceived = 0;
+        long lastSamples = 0, lastGaps = 0, lastRestores = 0, lastExpired = 0, lastOverflowed = 0, lastFailed = 0, lastSent = 0, lastReceived = 0, lastBadEpochs = 0;
+        var badSamples = channelNames.Select(stream.BadSamples).ToArray();
+        var lastBad = new long[channelNames.Length];
         stream.NominalRate.Set(data.Info.NominalSrate);
         try
         {
@@ -348,6 +361,12 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
                 _metrics.Gaps.Inc(Counters.Gaps - lastGaps);
                 lastGaps = Counters.Gaps;
                 stream.Up.Set(data.IsConnected ? 1 : 0);
+                for (var c = 0; c < badSamples.Length; c++)
+                {
+                    Advance(badSamples[c], quality.BadSamples(c), ref lastBad[c]);
+                }
+
+                Advance(_metrics.EpochsDroppedForBadInput, Counters.EpochsDroppedForBadInput, ref lastBadEpochs);
                 var correction = data.TimeCorrectionUncertainty < double.PositiveInfinity ? await data.TimeCorrectionAsync(0.1, ct).ConfigureAwait(false) : 0;
                 stream.ClockOffset.Set(correction);
                 if (_device is { } device)
@@ -392,10 +411,56 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
         };
     }
 
+    /// <summary>One line per spoiled range, at most one every 10 s (a stream of NaN must not flood the journal).</summary>
+    private void OnBadInput(string stream, string channel, BadInputEpisode episode)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastBadInputLog);
+        if (now - last >= 10_000 && Interlocked.CompareExchange(ref _lastBadInputLog, now, last) == last)
+        {
+            LogBadInput(stream, channel, episode.Kind, _options.Input.BadInputSettleSeconds);
+        }
+    }
+
+    private void OnDeviceUnreachable(DeviceException e)
+    {
+        Beat(); // retrying (at most 10 s apart) is the loop alive: the systemd watchdog must not restart the daemon for an unplugged board
+        _metrics.DeviceConnectFailures.Inc();
+        _metrics.DeviceUp.Set(0);
+        if (_deviceProblem is null)
+        {
+            LogDeviceDown(_options.Device, e.Message);
+        }
+
+        _deviceProblem = e.Message;
+    }
+
+    private void OnDeviceReached()
+    {
+        Beat();
+        _metrics.DeviceUp.Set(1);
+        if (_deviceProblem is not null)
+        {
+            LogDeviceUp(_options.Device);
+        }
+
+        _deviceProblem = null;
+    }
+
+    /// <summary>The session's own end, logged once.</summary>
+    private void End(SessionState state)
+    {
+        if (_ended is null)
+        {
+            _ended = state;
+            OnStateChanged(state);
+        }
+    }
+
     private void OnStateChanged(SessionState state)
     {
         _metrics.State(state);
-        LogState(state);
+        LogState(new StateWords(state)); // words, not the enum's name: the journal is read by people
         StateChanged?.Invoke(state);
     }
 
@@ -403,8 +468,17 @@ public sealed partial class SubjectSession : ISessionRunner, IAsyncDisposable
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{State}")]
-    private partial void LogState(SessionState state);
+    [LoggerMessage(Level = LogLevel.Information, Message = "state: {State}")]
+    private partial void LogState(StateWords state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "input {Stream} channel {Channel} sent {Kind}: replaced, and windows within {Settle} s of it are not used")]
+    private partial void LogBadInput(string stream, string channel, string kind, double settle);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "device {Device} unreachable: {Reason}; retrying")]
+    private partial void LogDeviceDown(string device, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "device {Device} connected")]
+    private partial void LogDeviceUp(string device);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} streams match {Query}; using the newest")]
     private partial void LogAmbiguous(string query, int count);

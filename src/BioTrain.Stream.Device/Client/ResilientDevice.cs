@@ -21,11 +21,22 @@ public sealed class ResilientDevice : IAsyncDisposable
     private TrainingConfig? _config;
     private WeightsSnapshot? _checkpoint;
 
+    /// <param name="connect">Opens a connection (and starts a virtual device where the address names one).</param>
+    /// <param name="reconnectTimeout">How long to keep trying before <see cref="DeviceLostException"/>; <see cref="Timeout.InfiniteTimeSpan"/>: for ever.</param>
     public ResilientDevice(Func<CancellationToken, Task<DeviceConnection>> connect, TimeSpan reconnectTimeout)
     {
         _connect = connect;
         _reconnectTimeout = reconnectTimeout;
     }
+
+    /// <summary>Longest wait between two connection attempts (the wait doubles from 50 ms up to this).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Raised when the device is lost or an attempt to reach it fails (with why), on the caller's thread.</summary>
+    public event Action<DeviceException>? Unreachable;
+
+    /// <summary>Raised when a connection is made and the model (if any) restored.</summary>
+    public event Action? Reached;
 
     /// <summary>Read the weights back after every training batch (on by default).</summary>
     public bool CheckpointEveryBatch { get; init; } = true;
@@ -131,7 +142,9 @@ public sealed class ResilientDevice : IAsyncDisposable
         catch (DeviceDisconnectedException e)
         {
             await DropConnectionAsync().ConfigureAwait(false);
-            throw e as DeviceLostException ?? new DeviceLostException($"device lost: {e.Message}", e);
+            var lost = e as DeviceLostException ?? new DeviceLostException($"device lost: {e.Message}", e);
+            Unreachable?.Invoke(lost);
+            throw lost;
         }
     }
 
@@ -162,6 +175,7 @@ public sealed class ResilientDevice : IAsyncDisposable
 
                 _session = session;
                 Generation++;
+                Reached?.Invoke();
                 if (restoring)
                 {
                     Restores++;
@@ -170,16 +184,17 @@ public sealed class ResilientDevice : IAsyncDisposable
 
                 return session;
             }
-            catch (DeviceException e) when (e is DeviceStartException or DeviceDisconnectedException)
+            catch (DeviceException e) when (e is DeviceStartException or DeviceDisconnectedException or DeviceTimeoutException)
             {
                 await DropConnectionAsync().ConfigureAwait(false);
-                if (Stopwatch.GetElapsedTime(start) + delay > _reconnectTimeout)
+                Unreachable?.Invoke(e);
+                if (_reconnectTimeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(start) + delay > _reconnectTimeout)
                 {
                     throw new DeviceLostException($"device did not come back within {_reconnectTimeout.TotalSeconds:0.#} s: {e.Message}", e);
                 }
 
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }
         }
     }

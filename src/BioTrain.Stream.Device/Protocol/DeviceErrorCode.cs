@@ -15,6 +15,7 @@ public enum DeviceErrorCode : ushort
     Busy = 0x0009,
     NoMemory = 0x000A,
     Internal = 0x000B,
+    NonFinite = 0x000C,
 }
 
 public static class DeviceErrorCodes
@@ -34,6 +35,7 @@ public static class DeviceErrorCodes
         DeviceErrorCode.Busy => "BUSY",
         DeviceErrorCode.NoMemory => "NO_MEMORY",
         DeviceErrorCode.Internal => "INTERNAL",
+        DeviceErrorCode.NonFinite => "NON_FINITE",
         _ => $"0x{(ushort)code:X4}",
     };
 

@@ -20,6 +20,8 @@ public sealed class PipelineCounters
     private long _markersLost;
     private long _epochs;
     private long _epochsDroppedForGaps;
+    private long _windowsDroppedForBadInput;
+    private long _epochsDroppedForBadInput;
     private long _windowsQueuedForBatches;
     private long _windowsDroppedFromClassQueues;
     private long _batches;
@@ -67,6 +69,12 @@ public sealed class PipelineCounters
 
     /// <summary>Epochs not emitted because their span held a gap or a jump back.</summary>
     public long EpochsDroppedForGaps => Volatile.Read(ref _epochsDroppedForGaps);
+
+    /// <summary>Sliding windows not used because they overlapped bad input (see <c>InputQuality</c>).</summary>
+    public long WindowsDroppedForBadInput => Volatile.Read(ref _windowsDroppedForBadInput);
+
+    /// <summary>Epochs not used because they overlapped bad input.</summary>
+    public long EpochsDroppedForBadInput => Volatile.Read(ref _epochsDroppedForBadInput);
 
     /// <summary>Labelled windows taken into the class queues of the batcher.</summary>
     public long WindowsQueuedForBatches => Volatile.Read(ref _windowsQueuedForBatches);
@@ -136,6 +144,12 @@ public sealed class PipelineCounters
 
     internal void AddEpochDroppedForGap() => Interlocked.Increment(ref _epochsDroppedForGaps);
 
+    /// <summary>Counts a window its consumer dropped for bad input.</summary>
+    public void AddWindowDroppedForBadInput() => Interlocked.Increment(ref _windowsDroppedForBadInput);
+
+    /// <summary>Counts an epoch its consumer dropped for bad input.</summary>
+    public void AddEpochDroppedForBadInput() => Interlocked.Increment(ref _epochsDroppedForBadInput);
+
     internal void AddQueuedForBatch() => Interlocked.Increment(ref _windowsQueuedForBatches);
 
     internal void AddDroppedFromClassQueue() => Interlocked.Increment(ref _windowsDroppedFromClassQueues);
@@ -162,6 +176,8 @@ public sealed class PipelineCounters
         new("markers_lost", MarkersLost),
         new("epochs", Epochs),
         new("epochs_dropped_for_gaps", EpochsDroppedForGaps),
+        new("windows_dropped_for_bad_input", WindowsDroppedForBadInput),
+        new("epochs_dropped_for_bad_input", EpochsDroppedForBadInput),
         new("windows_queued_for_batches", WindowsQueuedForBatches),
         new("windows_dropped_from_class_queues", WindowsDroppedFromClassQueues),
         new("batches", Batches),

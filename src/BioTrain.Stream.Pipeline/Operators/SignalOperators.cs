@@ -1,5 +1,6 @@
 using BioTrain.Stream.Pipeline.Dsp;
 using BioTrain.Stream.Pipeline.Metrics;
+using BioTrain.Stream.Pipeline.Quality;
 
 namespace BioTrain.Stream.Pipeline.Operators;
 
@@ -17,6 +18,13 @@ public static class SignalOperators
     {
         ArgumentNullException.ThrowIfNull(counters);
         return source.Through<SignalChunk, SignalChunk>(o => new StreamTracker(o, counters, gaps ?? GapPolicy.Default));
+    }
+
+    /// <summary>Replaces non-finite and out-of-range values and records them in <paramref name="quality"/> (see <see cref="InputQuality"/>). Put it before any filter.</summary>
+    public static IObservable<SignalChunk> GuardSamples(this IObservable<SignalChunk> source, InputQuality quality)
+    {
+        ArgumentNullException.ThrowIfNull(quality);
+        return source.Through<SignalChunk, SignalChunk>(o => new SampleGuard(o, quality));
     }
 
     /// <summary>Keeps the given channels (0-based), in the given order.</summary>

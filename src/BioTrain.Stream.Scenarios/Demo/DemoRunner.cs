@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BioTrain.Stream.Daemon.Configuration;
 using BioTrain.Stream.Daemon.Metrics;
+using BioTrain.Stream.Daemon.Pretraining;
 using BioTrain.Stream.Daemon.Sessions;
 using BioTrain.Stream.Device;
 using BioTrain.Stream.Device.Addressing;
@@ -145,7 +146,9 @@ public static class DemoRunner
 
             var model = SessionModel.Blob(session, plan);
             var pretrained = Path.Combine(temp.FullName, "pretrained.bin");
-            await PretrainAsync(model, windows, options.PretrainEpochs, pretrained, cancellationToken).ConfigureAwait(false);
+            var pretraining = new PretrainOptions { Epochs = options.PretrainEpochs };
+            var trained = await SessionPretrainer.TrainAsync(model, SessionPretrainer.ConfigFor(session, pretraining), windows, [], pretraining, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(pretrained, trained.Weights, cancellationToken).ConfigureAwait(false);
             session.Model.InitialWeights = pretrained;
             var pretrainSeconds = pretrainWatch.Elapsed.TotalSeconds;
             Report(options, total, $"pretrained on {others.Length} subjects, {windows.Count} windows, in {pretrainSeconds:0.0} s");
@@ -283,17 +286,6 @@ public static class DemoRunner
         session.Calibration.Epochs = options.CalibrationEpochs ?? (address.Kind == DeviceAddressKind.EmulatorQemu ? 4 : 30);
         session.Adaptation.Enabled = false; // scored afterwards on the trials that follow calibration
         return session;
-    }
-
-    /// <summary>Trains the session's model from its starting weights on the native device and saves the weights.</summary>
-    private static async Task PretrainAsync(byte[] model, IReadOnlyList<LabelledSample> windows, int epochs, string weightsPath, CancellationToken ct)
-    {
-        await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
-        var trainer = new DeviceTrainer(new DeviceSession(connection.Client));
-        await trainer.Session.LoadModelAsync(model, new TrainingConfig { Optimizer = Optimizer.Adam, LearningRate = 0.002f, BatchSize = 16 }, ct).ConfigureAwait(false);
-        await trainer.TrainAsync(ShuffledBatches.Of(windows, epochs, 16, seed: 5), ct).ConfigureAwait(false);
-        var weights = await trainer.Session.ReadWeightsAsync(ct).ConfigureAwait(false);
-        await File.WriteAllBytesAsync(weightsPath, weights.Bytes.ToArray(), ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -4,6 +4,8 @@
 #ifndef BT_BTMATH_H
 #define BT_BTMATH_H
 
+#include <stdbool.h>
+
 #include "bt/real.h"
 
 /* e^x; overflows to +inf above ~88.7 (float), flushes to 0 below the subnormal range. */
@@ -18,6 +20,13 @@ static inline bt_real bt_sqrt(bt_real x)
 #else
     return __builtin_sqrtf(x);
 #endif
+}
+
+/* Neither NaN nor infinite: x - x is 0 for every finite x and NaN otherwise (no libm, no bit tricks). */
+static inline bool bt_finite(bt_real x)
+{
+    bt_real d = x - x;
+    return d == d;
 }
 
 #endif

@@ -109,6 +109,8 @@ typedef struct bt_engine {
     uint32_t grad_count;
     uint32_t pending;        /* samples accumulated since the last step */
     uint32_t steps;
+    uint32_t refused_steps;   /* steps refused for non-finite results (weights unchanged) */
+    uint32_t refused_samples; /* training samples refused for non-finite input or loss */
     bt_real adam_b1t, adam_b2t;
     uint32_t labels[BT_MODEL_MAX_LAYERS]; /* labels of one BATCH-mode pass (B <= 64) */
     bool loaded;

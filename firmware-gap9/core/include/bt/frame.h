@@ -34,6 +34,7 @@ typedef enum bt_error_code {
     BT_ERR_BUSY = 0x0009,
     BT_ERR_NO_MEMORY = 0x000A,
     BT_ERR_INTERNAL = 0x000B,
+    BT_ERR_NON_FINITE = 0x000C,
 } bt_error_code;
 
 /* Name as written in SPEC.md section 4 ("BAD_CRC"), or "UNKNOWN". */

@@ -10,6 +10,7 @@ typedef enum bt_status {
     BT_STATUS_NOT_READY = 2, /* no model loaded, nothing accumulated to step */
     BT_STATUS_NO_MEMORY = 3, /* the plan does not fit the arena */
     BT_STATUS_INTERNAL = 4,  /* misaligned arena, a bug */
+    BT_STATUS_NON_FINITE = 5, /* a loss, gradient or optimiser step would be NaN or infinite: refused */
 } bt_status;
 
 #endif
