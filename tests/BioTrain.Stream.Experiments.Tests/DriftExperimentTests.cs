@@ -1,5 +1,6 @@
 using BioTrain.Stream.Experiments.Datasets;
 using BioTrain.Stream.Experiments.Drift;
+using BioTrain.Stream.Experiments.Results;
 using Xunit.Abstractions;
 
 namespace BioTrain.Stream.Experiments.Tests;
@@ -50,11 +51,8 @@ public class DriftExperimentTests(ITestOutputHelper output)
         var directory = Path.Combine(Path.GetTempPath(), "biotrain-drift-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var report = new DriftReport
-            {
-                Dataset = "d", Command = "./biotrain x", Model = "m", Preprocessing = "p", Seeds = [1], Trials = [2], Recipe = new TrainingRecipe(),
-                DayOneEpochs = 30, ChanceLevel = 1.0 / 6, ElapsedSeconds = 1, Runs = Runs,
-            };
+            // As the CLI makes it: the fields every report states, then the drift report's own.
+            var report = new DriftReport(new ReportBasis("d", "./biotrain x", "m", "p", [1], new TrainingRecipe(), 1.0 / 6, 1), trials: [2], dayOneEpochs: 30, Runs);
             var files = await DriftResultWriter.WriteAsync(report, directory, CancellationToken.None);
             Assert.Equal(5, files.Count);
             var markdown = await File.ReadAllTextAsync(Path.Combine(directory, "results.md"));
@@ -62,6 +60,7 @@ public class DriftExperimentTests(ITestOutputHelper output)
             Assert.True(new FileInfo(Path.Combine(directory, "accuracy.png")).Length > 1000);
             var back = await DriftResultWriter.ReadAsync(directory, CancellationToken.None);
             Assert.Equal(Runs, back.Runs);
+            Assert.Equal(("d", "./biotrain x", 30, 1.0 / 6), (back.Dataset, back.Command, back.DayOneEpochs, back.ChanceLevel));
         }
         finally
         {

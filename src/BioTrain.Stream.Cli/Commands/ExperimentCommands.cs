@@ -172,24 +172,9 @@ internal static class ExperimentCommands
             var experiment = new CalibrationExperiment(dataset, options, Console.Error);
             var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
             var heldOut = runs.Select(r => r.HeldOut).Distinct().Count();
-            var report = new ExperimentReport
-            {
-                Dataset = dataset.Name,
-                Command = commandLine,
-                Model = dataset.Model.ToString(),
-                Preprocessing = dataset.Preprocessing,
-                HoldOutUnit = dataset.HoldOutUnit,
-                SessionMeaning = dataset.SessionMeaning,
-                HeldOutUnits = heldOut,
-                Seeds = options.Seeds,
-                Device = address.ToString(),
-                Recipe = recipe,
-                DriftTrials = options.DriftTrials,
-                ChanceLevel = 1.0 / dataset.Classes.Count,
-                ElapsedSeconds = clock.Elapsed.TotalSeconds,
-                Summary = ResultSummary.Summarise(runs),
-                Runs = runs,
-            };
+            var report = new ExperimentReport(
+                ReportBasis.Of(dataset, commandLine, options.Seeds, recipe, clock.Elapsed),
+                dataset.HoldOutUnit, dataset.SessionMeaning, heldOut, address.ToString(), options.DriftTrials, ResultSummary.Summarise(runs), runs);
             Console.Write(ResultWriter.Markdown(report));
             Written(await ResultWriter.WriteAsync(report, parse.GetValue(output)!.FullName, ct).ConfigureAwait(false));
 
@@ -202,20 +187,7 @@ internal static class ExperimentCommands
     {
         var experiment = new DriftExperiment(dataset, options, calibration, Console.Error);
         var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
-        var report = new DriftReport
-        {
-            Dataset = dataset.Name,
-            Command = command,
-            Model = dataset.Model.ToString(),
-            Preprocessing = dataset.Preprocessing,
-            Seeds = options.Seeds,
-            Trials = options.Trials,
-            Recipe = experiment.Recipe,
-            DayOneEpochs = options.DayOneEpochs,
-            ChanceLevel = 1.0 / dataset.Classes.Count,
-            ElapsedSeconds = clock.Elapsed.TotalSeconds,
-            Runs = runs,
-        };
+        var report = new DriftReport(ReportBasis.Of(dataset, command, options.Seeds, experiment.Recipe, clock.Elapsed), options.Trials, options.DayOneEpochs, runs);
         Console.Write(DriftResultWriter.Markdown(report));
         Written(await DriftResultWriter.WriteAsync(report, output, ct).ConfigureAwait(false));
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 using BioTrain.Stream.Experiments.Results;
 
@@ -6,6 +7,19 @@ namespace BioTrain.Stream.Experiments.Drift;
 /// <summary>Everything one run of the drift protocol publishes: what was run, how, and every measured accuracy.</summary>
 public sealed record DriftReport : PublishedReport
 {
+    public DriftReport()
+    {
+    }
+
+    [SetsRequiredMembers]
+    public DriftReport(ReportBasis basis, IReadOnlyList<int> trials, int dayOneEpochs, IReadOnlyList<DriftRun> runs)
+        : base(basis)
+    {
+        Trials = trials;
+        DayOneEpochs = dayOneEpochs;
+        Runs = runs;
+    }
+
     [JsonPropertyOrder(8)]
     public required IReadOnlyList<int> Trials { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace BioTrain.Stream.Experiments.Results;
@@ -5,6 +6,23 @@ namespace BioTrain.Stream.Experiments.Results;
 /// <summary>Everything one run of the experiment publishes: what was run, how, and what came out.</summary>
 public sealed record ExperimentReport : PublishedReport
 {
+    public ExperimentReport()
+    {
+    }
+
+    [SetsRequiredMembers]
+    public ExperimentReport(ReportBasis basis, string holdOutUnit, string sessionMeaning, int heldOutUnits, string device, int driftTrials, IReadOnlyList<SummaryRow> summary, IReadOnlyList<RunResult> runs)
+        : base(basis)
+    {
+        HoldOutUnit = holdOutUnit;
+        SessionMeaning = sessionMeaning;
+        HeldOutUnits = heldOutUnits;
+        Device = device;
+        DriftTrials = driftTrials;
+        Summary = summary;
+        Runs = runs;
+    }
+
     [JsonPropertyOrder(4)]
     public required string HoldOutUnit { get; init; }
 
