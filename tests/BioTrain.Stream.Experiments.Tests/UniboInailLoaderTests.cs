@@ -103,6 +103,8 @@ public class UniboInailXdfTests
     {
         Assert.Equal(3, UniboInailXdf.DayNumber("user_7_day_3_posture_1"));
         Assert.Equal(1, UniboInailXdf.DayNumber("recording"));
+        Assert.Equal("user_7_posture_1", UniboInailXdf.WithoutDay("user_7_day_3_posture_1"));
+        Assert.Equal("recording", UniboInailXdf.WithoutDay("recording"));
     }
 
     [SharedDataFact]
@@ -119,6 +121,7 @@ public class UniboInailXdfTests
             var signal = read.Streams.Single(s => s.Info.Type == "EMG");
             var markers = read.Streams.Single(s => s.Info.Type == "Markers");
             Assert.Equal(500, signal.Info.NominalSrate);
+            Assert.Equal("unibo-inail-user_2_posture_1", signal.Info.SourceId); // every day of the user: one source
             Assert.Equal(day.Length, signal.SampleCount);
             var values = signal.Data.GetValues<float>();
             Assert.Equal(day.Channels[2][12345], values[(12345 * 4) + 2]);

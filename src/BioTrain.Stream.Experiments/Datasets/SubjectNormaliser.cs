@@ -26,6 +26,9 @@ public sealed class SubjectNormaliser
     /// <summary>Whether each window's channel mean is removed (and the scale measured about it).</summary>
     public bool Centre { get; }
 
+    /// <summary>What each channel is divided by, in the recording's units (the daemon's <c>pipeline.channelLevels</c> for the same scaling live).</summary>
+    public IReadOnlyList<float> Levels => _scale;
+
     public static SubjectNormaliser Fit(IReadOnlyList<RawWindow> windows, int channels, bool centre = true)
     {
         ArgumentNullException.ThrowIfNull(windows);
@@ -72,8 +75,14 @@ public sealed class SubjectNormaliser
     public static SubjectData Subject(string id, IReadOnlyList<(string Name, List<RawWindow> Windows)> sessions, int channels, SubjectRole role = SubjectRole.Both, bool centre = true)
     {
         ArgumentNullException.ThrowIfNull(sessions);
-        var normaliser = Fit(sessions[0].Windows, channels, centre);
-        return new SubjectData(id, sessions.Select(s => new SessionData(s.Name, s.Windows.Select(normaliser.Apply).ToList())).ToList(), role);
+        return Fit(sessions[0].Windows, channels, centre).Apply(id, sessions, role);
+    }
+
+    /// <summary>Normalises every session of a subject with this scale.</summary>
+    public SubjectData Apply(string id, IReadOnlyList<(string Name, List<RawWindow> Windows)> sessions, SubjectRole role = SubjectRole.Both)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        return new SubjectData(id, sessions.Select(s => new SessionData(s.Name, s.Windows.Select(Apply).ToList())).ToList(), role);
     }
 
     private static double Mean(ReadOnlySpan<float> x)

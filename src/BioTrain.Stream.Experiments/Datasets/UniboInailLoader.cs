@@ -30,36 +30,65 @@ public static class UniboInailLoader
 
     public static async Task<Dataset> LoadAsync(string directory, CancellationToken cancellationToken)
     {
-        var root = DatasetCatalog.RequireDirectory(Path.Combine(directory, Folder, "data"), "unibo-inail");
+        var root = Root(directory);
         var subjects = new List<SubjectData>();
         for (var user = 1; user <= 99; user++)
         {
-            var files = Enumerable.Range(1, Days).Select(d => Path.Combine(root, FileName(user, d))).ToList();
-            if (!File.Exists(files[0]))
+            if (await ReadUserAsync(root, user, cancellationToken).ConfigureAwait(false) is { } days)
             {
-                continue;
+                subjects.Add(days.Subject);
             }
-
-            var sessions = new List<(string, List<RawWindow>)>();
-            var trial = 0;
-            foreach (var (file, day) in files.Select((f, i) => (f, i + 1)).Where(x => File.Exists(x.f)))
-            {
-                var recording = await ReadDayAsync(file, cancellationToken).ConfigureAwait(false);
-                var windows = Cut(recording, trial);
-                trial += recording.RepetitionsInOrder().Count;
-                sessions.Add((string.Create(CultureInfo.InvariantCulture, $"day-{day}"), windows));
-            }
-
-            subjects.Add(SubjectNormaliser.Subject(string.Create(CultureInfo.InvariantCulture, $"user-{user}"), sessions, UniboInailDay.ChannelCount, centre: false));
         }
 
+        return Describe(DatasetCatalog.RequireSubjects(subjects, "unibo-inail", root));
+    }
+
+    /// <summary>
+    /// One user's days as the experiment cuts them (the data set holds just that user), with the channel
+    /// levels its windows were divided by: a daemon given the same levels (<c>normalize: scale</c>) sees the same values.
+    /// </summary>
+    public static async Task<(Dataset Dataset, IReadOnlyList<float> ChannelLevels)> LoadUserAsync(string directory, int user, CancellationToken cancellationToken)
+    {
+        var root = Root(directory);
+        var days = await ReadUserAsync(root, user, cancellationToken).ConfigureAwait(false)
+            ?? throw new DatasetFormatException($"unibo-inail: no {FileName(user, 1)} in {root}");
+        return (Describe([days.Subject]), days.Levels);
+    }
+
+    private static string Root(string directory) => DatasetCatalog.RequireDirectory(Path.Combine(directory, Folder, "data"), "unibo-inail");
+
+    /// <summary>The user's days (those whose files exist, from day 1), normalised by day 1's level; null without a day-1 file.</summary>
+    private static async Task<(SubjectData Subject, IReadOnlyList<float> Levels)?> ReadUserAsync(string root, int user, CancellationToken cancellationToken)
+    {
+        var files = Enumerable.Range(1, Days).Select(d => Path.Combine(root, FileName(user, d))).ToList();
+        if (!File.Exists(files[0]))
+        {
+            return null;
+        }
+
+        var sessions = new List<(string, List<RawWindow>)>();
+        var trial = 0;
+        foreach (var (file, day) in files.Select((f, i) => (f, i + 1)).Where(x => File.Exists(x.f)))
+        {
+            var recording = await ReadDayAsync(file, cancellationToken).ConfigureAwait(false);
+            var windows = Cut(recording, trial);
+            trial += recording.RepetitionsInOrder().Count;
+            sessions.Add((string.Create(CultureInfo.InvariantCulture, $"day-{day}"), windows));
+        }
+
+        var normaliser = SubjectNormaliser.Fit(sessions[0].Item2, UniboInailDay.ChannelCount, centre: false);
+        return (normaliser.Apply(string.Create(CultureInfo.InvariantCulture, $"user-{user}"), sessions), normaliser.Levels);
+    }
+
+    private static Dataset Describe(IReadOnlyList<SubjectData> subjects)
+    {
         return new Dataset
         {
             Name = "unibo-inail",
             Classes = Classes,
             SampleRate = Rate,
             Model = ModelSpec.MiBmiNet(UniboInailDay.ChannelCount, Window, Classes.Count),
-            Subjects = DatasetCatalog.RequireSubjects(subjects, "unibo-inail", root),
+            Subjects = subjects,
             Preprocessing = "the stored 500 Hz envelope (not raw sEMG) resampled to 100 Hz (polyphase, the pipeline's resampler); trimmed labels ('relabel'); "
                 + "a trial is one repetition (a gesture, or the rest after it; the rest before the first movement dropped); 1-s windows (100 samples) every 0.25 s "
                 + "inside a repetition; level kept (no mean removal), each channel divided by the user's day-1 RMS level, clipped at +-20",
@@ -89,11 +118,24 @@ public static class UniboInailLoader
     public static List<RawWindow> Cut(UniboInailDay day, int firstTrial)
     {
         ArgumentNullException.ThrowIfNull(day);
-        var channels = day.Channels.Select(c => RationalResampler.ResampleWhole(c, 1, Decimation)).ToArray();
-        // Output sample m sits at input sample 5m: a repetition [s, e) covers outputs [ceil(s/5), ceil(e/5)).
-        var segments = day.RepetitionsInOrder()
-            .Select(r => new Segment(Ceiling(r.Start), Ceiling(r.End), r.Label, firstTrial + r.Trial));
-        return Windowing.Cut(channels, segments, Window, Stride);
+        return Windowing.Cut(Resampled(day), Segments(day, firstTrial), Window, Stride);
+    }
+
+    /// <summary>The day's channels at 100 Hz (the outputs the pipeline's streaming resampler gives, less those needing samples past the end).</summary>
+    public static float[][] Resampled(UniboInailDay day)
+    {
+        ArgumentNullException.ThrowIfNull(day);
+        return [.. day.Channels.Select(c => RationalResampler.ResampleWhole(c, 1, Decimation))];
+    }
+
+    /// <summary>
+    /// The day's repetitions in samples at 100 Hz from the day's start (output sample m sits at input sample 5m,
+    /// so a repetition [s, e) covers outputs [ceil(s/5), ceil(e/5))), trial ids from <paramref name="firstTrial"/>.
+    /// </summary>
+    public static IReadOnlyList<Segment> Segments(UniboInailDay day, int firstTrial)
+    {
+        ArgumentNullException.ThrowIfNull(day);
+        return [.. day.RepetitionsInOrder().Select(r => new Segment(Ceiling(r.Start), Ceiling(r.End), r.Label, firstTrial + r.Trial))];
     }
 
     private static int Ceiling(int inputSample) => (inputSample + Decimation - 1) / Decimation;

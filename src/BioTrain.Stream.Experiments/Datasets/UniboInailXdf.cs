@@ -7,7 +7,8 @@ namespace BioTrain.Stream.Experiments.Datasets;
 /// One UniBo-INAIL day as an XDF recording a daemon can be replayed from: the 4-channel envelope at 500 Hz
 /// (float32, the stored values unchanged) and a marker at the start of every repetition naming its class
 /// (the trimmed labels, so a gesture's marker comes 100 ms after its onset), the rest before the first
-/// movement unmarked. Day d starts at LSL time d x 86400 s, so a user's days replay in order.
+/// movement unmarked. Day d starts at LSL time d x 86400 s, so a user's days replay in order, and all days of
+/// a user share one source_id (the same amplifier), so a daemon bound to it takes each next day.
 /// </summary>
 public static class UniboInailXdf
 {
@@ -23,7 +24,8 @@ public static class UniboInailXdf
     public static void Write(UniboInailDay day, string name, double firstTimestamp, System.IO.Stream output)
     {
         ArgumentNullException.ThrowIfNull(day);
-        var source = "unibo-inail-" + name;
+        // One source per user and posture, not per day: the days are one amplifier's stream restarting, which a daemon follows.
+        var source = "unibo-inail-" + WithoutDay(name);
         var channels = Enumerable.Range(1, UniboInailDay.ChannelCount).Select(c => new XdfChannelInfo($"emg{c}", "envelope", "EMG")).ToList();
         var signal = new XdfStreamInfo
         {
@@ -47,6 +49,21 @@ public static class UniboInailXdf
         var cues = day.RepetitionsInOrder()
             .Select(r => new TimedMarker(firstTimestamp + (r.Start / UniboInailLoader.InputRate), UniboInailLoader.Classes[r.Label])).ToList();
         SignalRecordingWriter.Write(output, signal, markers, interleaved, firstTimestamp, cues);
+    }
+
+    /// <summary><c>user_U_day_D_posture_P</c> without its <c>_day_D</c> part; other names unchanged.</summary>
+    public static string WithoutDay(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var parts = name.Split('_').ToList();
+        var at = parts.IndexOf("day");
+        if (at < 0 || at + 1 >= parts.Count)
+        {
+            return name;
+        }
+
+        parts.RemoveRange(at, 2);
+        return string.Join('_', parts);
     }
 
     /// <summary>The day of a file named <c>user_U_day_D_posture_P</c>; 1 for other names.</summary>

@@ -10,28 +10,41 @@ public static class Windowing
     public static List<RawWindow> Cut(IReadOnlyList<float[]> channels, IEnumerable<Segment> segments, int length, int stride)
     {
         ArgumentNullException.ThrowIfNull(channels);
-        ArgumentNullException.ThrowIfNull(segments);
-        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
         var total = channels.Count == 0 ? 0 : channels[0].Length;
         var windows = new List<RawWindow>();
-        foreach (var segment in segments)
+        foreach (var (start, segment) in Places(segments, total, length, stride))
         {
-            var start = Math.Max(0, segment.Start);
-            var end = Math.Min(total, segment.End);
-            for (var s = start; s + length <= end; s += stride)
+            var values = new float[channels.Count * length];
+            for (var c = 0; c < channels.Count; c++)
             {
-                var values = new float[channels.Count * length];
-                for (var c = 0; c < channels.Count; c++)
-                {
-                    channels[c].AsSpan(s, length).CopyTo(values.AsSpan(c * length, length));
-                }
-
-                windows.Add(new RawWindow(values, segment.Label, segment.Trial));
+                channels[c].AsSpan(start, length).CopyTo(values.AsSpan(c * length, length));
             }
+
+            windows.Add(new RawWindow(values, segment.Label, segment.Trial));
         }
 
         return windows;
+    }
+
+    /// <summary>Where <see cref="Cut"/> cuts, in its order: each window's first sample and its segment, in a recording of <paramref name="total"/> samples.</summary>
+    public static IEnumerable<(int Start, Segment Segment)> Places(IEnumerable<Segment> segments, int total, int length, int stride)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+        return Iterate();
+
+        IEnumerable<(int, Segment)> Iterate()
+        {
+            foreach (var segment in segments)
+            {
+                var end = Math.Min(total, segment.End);
+                for (var s = Math.Max(0, segment.Start); s + length <= end; s += stride)
+                {
+                    yield return (s, segment);
+                }
+            }
+        }
     }
 
     /// <summary>Contiguous runs of one label (labels below 0 are not segments), each run its own trial.</summary>
