@@ -43,8 +43,8 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
         await using var calibrationConnection = separate
             ? await DeviceConnection.OpenAsync(_options.Device, clientOptions with { InitialChunk = 1024 }, null, cancellationToken).ConfigureAwait(false)
             : null;
-        var pretrainer = new DeviceTrainer(new DeviceSession(native.Client));
-        var calibrator = calibrationConnection is null ? pretrainer : new DeviceTrainer(new DeviceSession(calibrationConnection.Client));
+        var pretrainer = new CalibrationRunner(new DeviceTrainer(new DeviceSession(native.Client)), _recipe);
+        var calibrator = calibrationConnection is null ? pretrainer : new CalibrationRunner(new DeviceTrainer(new DeviceSession(calibrationConnection.Client)), _recipe);
 
         foreach (var seed in _options.Seeds)
         {
@@ -55,7 +55,7 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
                 var (initial, pretrained) = await PretrainAsync(pretrainer, blob, sources, seed, cancellationToken).ConfigureAwait(false);
                 if (separate)
                 {
-                    await calibrator.Session.LoadModelAsync(blob, Config(CalibrationMode.Full), cancellationToken).ConfigureAwait(false);
+                    await calibrator.Trainer.Session.LoadModelAsync(blob, calibrator.Config(CalibrationMode.Full), cancellationToken).ConfigureAwait(false);
                 }
 
                 results.AddRange(await DayOneAsync(calibrator, initial, pretrained, target, seed, cancellationToken).ConfigureAwait(false));
@@ -70,20 +70,16 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
     }
 
     /// <summary>Pretrains on the source subjects; returns the initial (random) and the pretrained weights.</summary>
-    private async Task<(WeightsSnapshot Initial, WeightsSnapshot Pretrained)> PretrainAsync(DeviceTrainer trainer, byte[] blob, List<SubjectData> sources, int seed,
+    private async Task<(WeightsSnapshot Initial, WeightsSnapshot Pretrained)> PretrainAsync(CalibrationRunner runner, byte[] blob, List<SubjectData> sources, int seed,
         CancellationToken cancellationToken)
     {
         var data = sources.SelectMany(s => s.Sessions).SelectMany(s => s.Epochs).ToList();
-        var config = Config(CalibrationMode.Full) with { LearningRate = _recipe.PretrainLearningRate, NormMode = _recipe.NormMode };
-        await trainer.Session.LoadModelAsync(blob, config, cancellationToken).ConfigureAwait(false);
-        var initial = await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
-        var steps = await trainer.TrainEpochsAsync(data, _recipe.PretrainEpochs, _recipe.BatchSize, new Random(seed), cancellationToken).ConfigureAwait(false);
-        var accuracy = await trainer.AccuracyAsync(data, cancellationToken).ConfigureAwait(false);
-        Log($"pretrained on {sources.Count} subjects, {data.Count} windows, {steps} steps: training accuracy {accuracy:P1}");
-        return (initial, await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false));
+        var result = await runner.PretrainAsync(blob, data, seed, cancellationToken).ConfigureAwait(false);
+        Log($"pretrained on {sources.Count} subjects, {data.Count} windows, {result.Steps} steps: training accuracy {result.TrainingAccuracy:P1}");
+        return (result.Initial, result.Weights);
     }
 
-    private async Task<List<RunResult>> DayOneAsync(DeviceTrainer trainer, WeightsSnapshot initial, WeightsSnapshot pretrained, SubjectData target, int seed,
+    private async Task<List<RunResult>> DayOneAsync(CalibrationRunner trainer, WeightsSnapshot initial, WeightsSnapshot pretrained, SubjectData target, int seed,
         CancellationToken cancellationToken)
     {
         var results = new List<RunResult>();
@@ -111,7 +107,7 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
         if (_options.Modes.Contains(CalibrationMode.None))
         {
             // The calibration device may not be the one that pretrained (emu:qemu): give it the pretrained weights first.
-            await RestoreAsync(trainer, pretrained, CalibrationMode.None).ConfigureAwait(false);
+            await trainer.RestoreAsync(pretrained, CalibrationMode.None, cancellationToken).ConfigureAwait(false);
             var none = await trainer.AccuracyAsync(test, cancellationToken).ConfigureAwait(false);
             results.Add(new RunResult(_dataset.Name, "day1", seed, target.Id, "none", 0, 0, test.Count, none));
         }
@@ -137,7 +133,7 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
     /// Session 1 calibrates (full network, all its trials); session 2 is tested without adaptation, and after
     /// adapting on its first <see cref="CalibrationOptions.DriftTrials"/> trials per class with each mode.
     /// </summary>
-    private async Task<List<RunResult>> DriftAsync(DeviceTrainer trainer, WeightsSnapshot pretrained, SubjectData target, int seed, CancellationToken cancellationToken)
+    private async Task<List<RunResult>> DriftAsync(CalibrationRunner trainer, WeightsSnapshot pretrained, SubjectData target, int seed, CancellationToken cancellationToken)
     {
         var results = new List<RunResult>();
         var dayOne = target.Sessions[0].Epochs;
@@ -151,12 +147,12 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
             return results;
         }
 
-        await RestoreAsync(trainer, pretrained, CalibrationMode.None).ConfigureAwait(false);
+        await trainer.RestoreAsync(pretrained, CalibrationMode.None, cancellationToken).ConfigureAwait(false);
         results.Add(new RunResult(_dataset.Name, "drift", seed, target.Id, "pretrained", 0, 0, test.Count,
             await trainer.AccuracyAsync(test, cancellationToken).ConfigureAwait(false)));
 
         var day1Accuracy = await CalibrateAsync(trainer, pretrained, CalibrationMode.Full, dayOne, test, seed, cancellationToken).ConfigureAwait(false);
-        var calibrated = await trainer.Session.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
+        var calibrated = await trainer.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
         results.Add(new RunResult(_dataset.Name, "drift", seed, target.Id, "session1", 0, dayOne.Count, test.Count, day1Accuracy));
         foreach (var mode in _options.Modes.Where(m => m is not (CalibrationMode.None or CalibrationMode.Scratch)))
         {
@@ -168,49 +164,17 @@ public sealed class CalibrationExperiment(Dataset dataset, CalibrationOptions op
         return results;
     }
 
-    private async Task<double> CalibrateAsync(DeviceTrainer trainer, WeightsSnapshot start, CalibrationMode mode, IReadOnlyList<Epoch> calibration, IReadOnlyList<Epoch> test,
+    private async Task<double> CalibrateAsync(CalibrationRunner trainer, WeightsSnapshot start, CalibrationMode mode, IReadOnlyList<Epoch> calibration, IReadOnlyList<Epoch> test,
         int seed, CancellationToken cancellationToken)
     {
-        await RestoreAsync(trainer, start, mode).ConfigureAwait(false);
-        // From random weights a network needs more steps than a pretrained one: the reference gets four times the budget.
-        var steps = mode == CalibrationMode.Scratch ? 4 * _recipe.CalibrationSteps : _recipe.CalibrationSteps;
-        await trainer.TrainStepsAsync(calibration, steps, _recipe.BatchSize, new Random(seed * 7919 + calibration.Count), cancellationToken).ConfigureAwait(false);
+        var accuracy = await trainer.CalibrateAsync(start, mode, calibration, test, seed, cancellationToken).ConfigureAwait(false);
         if (_options.LogFit)
         {
             Log($"  {Name(mode)} fit: calibration {await trainer.AccuracyAsync(calibration, cancellationToken).ConfigureAwait(false):P0}");
         }
 
-        return await trainer.AccuracyAsync(test, cancellationToken).ConfigureAwait(false);
+        return accuracy;
     }
-
-    private async Task RestoreAsync(DeviceTrainer trainer, WeightsSnapshot weights, CalibrationMode mode)
-    {
-        // Configure first (the weights write stages in the arena's free space of the current plan), then
-        // write: a write also drops pending gradients, and configure cleared the optimiser state.
-        await trainer.Session.ConfigureAsync(Config(mode), CancellationToken.None).ConfigureAwait(false);
-        await trainer.Session.WriteWeightsAsync(weights.Bytes, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private TrainingConfig Config(CalibrationMode mode) => new()
-    {
-        Optimizer = _recipe.Optimizer,
-        NormMode = _recipe.CalibrationNormMode ?? _recipe.NormMode,
-        Scope = mode switch
-        {
-            CalibrationMode.Last => TrainScope.Last,
-            CalibrationMode.Bias => TrainScope.Bias,
-            _ => TrainScope.Full,
-        },
-        LearningRate = mode switch
-        {
-            CalibrationMode.Last => _recipe.LastLayerLearningRate,
-            CalibrationMode.Scratch => _recipe.PretrainLearningRate,
-            _ => _recipe.CalibrationLearningRate,
-        },
-        Momentum = 0.9f,
-        WeightDecay = _recipe.WeightDecay,
-        BatchSize = _recipe.BatchSize,
-    };
 
     /// <summary>A seed from the run's seed and a name that is the same in every process (string hashes are randomised per process).</summary>
     public static int StableSeed(int seed, string name)

@@ -45,6 +45,11 @@ public class ConfigTests
     [InlineData("\"normalize\": \"minmax\"", "$.sessions[0].pipeline.normalize", "must be one of running, zscore, none")]
     [InlineData("\"normalize\": 1", "$.sessions[0].pipeline.normalize", "must be one of running, zscore, none")]
     [InlineData("\"normalize\": \"ZScore\"", "$.sessions[0].pipeline.normalize", "must be one of running, zscore, none")]
+    [InlineData("\"windowSeconds\": 2, \"normalize\": \"scale\"", "$.sessions[0].pipeline.channelLevels", "needs one positive level per channel")]
+    [InlineData("\"windowSeconds\": 2, \"normalize\": \"scale\", \"channelLevels\": [1, 0, 2]", "$.sessions[0].pipeline.channelLevels", "needs one positive level per channel")]
+    [InlineData("\"windowSeconds\": 2, \"normalize\": \"scale\", \"channelLevels\": [1, 2]", "$.sessions[0].pipeline.channelLevels", "2 levels for 3 input channels")]
+    [InlineData("\"windowSeconds\": 2, \"normalize\": \"scale\", \"channelLevels\": [1, 2, 3], \"scaleClip\": 0", "$.sessions[0].pipeline.scaleClip", "must be in (0, 1e6]")]
+    [InlineData("\"windowSeconds\": 2, \"channelLevels\": [1, 2, 3]", "$.sessions[0].pipeline.channelLevels", "only with normalize 'scale'")]
     public void Pipeline_errors_name_their_key(string replacement, string path, string message)
     {
         var json = Valid.Replace("\"windowSeconds\": 2", replacement, StringComparison.Ordinal);
@@ -70,6 +75,16 @@ public class ConfigTests
         var json = Valid.Replace(from, to, StringComparison.Ordinal);
         var e = Assert.Throws<DaemonConfigException>(() => DaemonConfigLoader.Parse(json));
         Assert.Contains(e.Errors, error => error.Path == path);
+    }
+
+    [Fact]
+    public void Fixed_channel_scaling_loads_with_its_levels()
+    {
+        var json = Valid.Replace("\"windowSeconds\": 2", "\"windowSeconds\": 2, \"normalize\": \"scale\", \"channelLevels\": [1.5, 2, 250], \"scaleClip\": 10", StringComparison.Ordinal);
+        var p = Assert.Single(DaemonConfigLoader.Parse(json).Sessions).Pipeline;
+        Assert.Equal(NormalizeMode.Scale, p.Normalize);
+        Assert.Equal([1.5, 2, 250], p.ChannelLevels);
+        Assert.Equal(10, p.ScaleClip);
     }
 
     [Fact]

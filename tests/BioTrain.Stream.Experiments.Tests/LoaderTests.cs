@@ -47,6 +47,35 @@ public class LoaderTests
     }
 
     [Fact]
+    public void Windows_cut_by_the_pipelines_windower_are_the_plain_slices_at_their_places()
+    {
+        // Against slicing by hand, on random recordings, segments, lengths and strides: the published
+        // figures rest on these windows, so the pipeline's windower must give them to the last bit.
+        var random = new Random(23);
+        for (var run = 0; run < 200; run++)
+        {
+            var total = random.Next(1, 300);
+            var channels = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Enumerable.Range(0, total).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+            var segments = Enumerable.Range(0, random.Next(0, 6)).Select(t =>
+            {
+                var start = random.Next(-10, total);
+                return new Segment(start, start + random.Next(0, 120), random.Next(0, 3), t);
+            }).ToList();
+            var (length, stride) = (random.Next(1, 60), random.Next(1, 30));
+
+            var windows = Windowing.Cut(channels, segments, length, stride);
+            var places = Windowing.Places(segments, total, length, stride).ToList();
+            Assert.Equal(places.Count, windows.Count);
+            for (var i = 0; i < places.Count; i++)
+            {
+                var (start, segment) = places[i];
+                Assert.Equal((segment.Label, segment.Trial), (windows[i].Label, windows[i].Trial));
+                Assert.Equal(channels.SelectMany(c => c.AsSpan(start, length).ToArray()), windows[i].Values);
+            }
+        }
+    }
+
+    [Fact]
     public void Normaliser_scales_by_the_first_session_only()
     {
         var first = new List<RawWindow> { new([1, -1, 1, -1, 10, 12, 10, 12], 0, 0) };

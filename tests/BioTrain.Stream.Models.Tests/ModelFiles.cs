@@ -5,7 +5,7 @@ namespace BioTrain.Stream.Models.Tests;
 /// <summary>protocol/models of the source tree and its manifest.tsv.</summary>
 internal static class ModelFiles
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => RepoPaths.Root;
 
     public static string Directory => Path.Combine(RepoRoot, "protocol", "models");
 
@@ -80,17 +80,4 @@ internal static class ModelFiles
             .Select(l => l.Split('\t'))
             .Select(f => new Refused(f[0], (ModelError)int.Parse(f[1], CultureInfo.InvariantCulture), f[2], f[3]))
             .ToList();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("source tree not found above " + AppContext.BaseDirectory);
-    }
 }

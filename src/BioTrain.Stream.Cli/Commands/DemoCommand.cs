@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using BioTrain.Stream.Device;
 using BioTrain.Stream.Scenarios.Demo;
 
 namespace BioTrain.Stream.Cli.Commands;
@@ -54,20 +55,8 @@ internal static class DemoCommand
         return command;
     }
 
-    internal static string FindReplayData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "replay-data");
-            if (File.Exists(Path.Combine(candidate, "manifest.json")))
-            {
-                return candidate;
-            }
-        }
-
-        var installed = "/usr/share/biotrain/replay-data";
-        return Directory.Exists(installed) ? installed : throw new Device.DeviceStartException("replay-data/ not found; pass --data DIR");
-    }
+    internal static string FindReplayData() =>
+        ProductPaths.Locate().ReplayData ?? throw new DeviceStartException("replay-data/ not found; pass --data DIR");
 
     private static void Print(DemoReport r)
     {

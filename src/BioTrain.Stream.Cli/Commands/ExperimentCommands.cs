@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using BioTrain.Stream.Device;
 using BioTrain.Stream.Device.Addressing;
 using BioTrain.Stream.Device.Protocol.Messages;
 using BioTrain.Stream.Experiments;
 using BioTrain.Stream.Experiments.Datasets;
 using BioTrain.Stream.Experiments.Datasets.Mat;
+using BioTrain.Stream.Experiments.Drift;
 using BioTrain.Stream.Experiments.Results;
 
 namespace BioTrain.Stream.Cli.Commands;
@@ -32,11 +34,12 @@ internal static class ExperimentCommands
         command.SetAction((parse, ct) => Run(async () =>
         {
             var dir = parse.GetValue(directory)!.FullName;
-            var report = await ResultWriter.ReadAsync(dir, ct).ConfigureAwait(false);
-            foreach (var file in await ResultWriter.WriteAsync(report, dir, ct).ConfigureAwait(false))
-            {
-                Console.WriteLine($"wrote {file}");
-            }
+            // A drift report is told apart by a field only it has.
+            var isDrift = (await File.ReadAllTextAsync(Path.Combine(dir, "results.json"), ct).ConfigureAwait(false)).Contains("\"dayOneEpochs\"", StringComparison.Ordinal);
+            var written = isDrift
+                ? await DriftResultWriter.WriteAsync(await DriftResultWriter.ReadAsync(dir, ct).ConfigureAwait(false), dir, ct).ConfigureAwait(false)
+                : await ResultWriter.WriteAsync(await ResultWriter.ReadAsync(dir, ct).ConfigureAwait(false), dir, ct).ConfigureAwait(false);
+            Written(written);
 
             return 0;
         }));
@@ -93,10 +96,17 @@ internal static class ExperimentCommands
         var calibrationNorm = new Option<string?>("--calibration-norm") { Description = "Override: normalisation in calibration only (e.g. frozen after --norm batch)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "Override: sgd or adam" };
         var batch = new Option<int?>("--batch") { Description = "Override: samples per optimiser step, 1-64 (batch norm needs the batch resident on the device)" };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "calibration (day-1 calibration of held-out subjects) or drift (multi-day sets: none/last/full on each later day's first K repetitions per class, K from --calibration-trials, default 1,2,3)",
+            DefaultValueFactory = _ => "calibration",
+        };
+        var dayOneEpochs = new Option<int>("--day1-epochs") { Description = "Drift: pretraining epochs on the user's own day 1", DefaultValueFactory = _ => 30 };
         var command = new Command("calibration",
             "Leave-one-subject-out: pretrain on the others (native virtual device), calibrate the held-out subject with each mode and size, test on its unused data; drift where there is a second session.")
         {
             name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, calibrationNorm, optimizer, batch,
+            protocol, dayOneEpochs,
         };
         command.SetAction((parse, ct) => Run(async () =>
         {
@@ -140,57 +150,67 @@ internal static class ExperimentCommands
                 DriftTrials = parse.GetValue(driftTrials),
                 Recipe = recipe,
             };
+            var commandLine = "./biotrain " + string.Join(" ", parse.Tokens.Select(t => t.Value));
+            switch (parse.GetValue(protocol))
+            {
+                case "drift":
+                    var driftOptions = new DriftOptions
+                    {
+                        Trials = options.CalibrationTrials.Count > 0 ? options.CalibrationTrials : [1, 2, 3],
+                        Seeds = options.Seeds,
+                        MaxUsers = options.MaxHeldOut,
+                        DayOneEpochs = isQuick ? Math.Max(1, parse.GetValue(dayOneEpochs) / 2) : parse.GetValue(dayOneEpochs),
+                    };
+                    await RunDriftAsync(dataset, driftOptions, options, commandLine, parse.GetValue(output)!.FullName, clock, ct).ConfigureAwait(false);
+                    return 0;
+                case "calibration":
+                    break;
+                case var other:
+                    throw new ArgumentException($"--protocol {other}: calibration or drift");
+            }
+
             var experiment = new CalibrationExperiment(dataset, options, Console.Error);
             var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
             var heldOut = runs.Select(r => r.HeldOut).Distinct().Count();
-            var report = new ExperimentReport
-            {
-                Dataset = dataset.Name,
-                Command = "./biotrain " + string.Join(" ", parse.Tokens.Select(t => t.Value)),
-                Model = dataset.Model.ToString(),
-                Preprocessing = dataset.Preprocessing,
-                HoldOutUnit = dataset.HoldOutUnit,
-                SessionMeaning = dataset.SessionMeaning,
-                HeldOutUnits = heldOut,
-                Seeds = options.Seeds,
-                Device = address.ToString(),
-                Recipe = recipe,
-                DriftTrials = options.DriftTrials,
-                ChanceLevel = 1.0 / dataset.Classes.Count,
-                ElapsedSeconds = clock.Elapsed.TotalSeconds,
-                Summary = ResultSummary.Summarise(runs),
-                Runs = runs,
-            };
-            var files = await ResultWriter.WriteAsync(report, parse.GetValue(output)!.FullName, ct).ConfigureAwait(false);
+            var report = new ExperimentReport(
+                ReportBasis.Of(dataset, commandLine, options.Seeds, recipe, clock.Elapsed),
+                dataset.HoldOutUnit, dataset.SessionMeaning, heldOut, address.ToString(), options.DriftTrials, ResultSummary.Summarise(runs), runs);
             Console.Write(ResultWriter.Markdown(report));
-            foreach (var file in files)
-            {
-                Console.WriteLine($"wrote {file}");
-            }
+            Written(await ResultWriter.WriteAsync(report, parse.GetValue(output)!.FullName, ct).ConfigureAwait(false));
 
             return 0;
         }));
         return command;
     }
 
-    private static string DataDirectory(string dataset, DirectoryInfo? given) =>
-        given?.FullName ?? DatasetCatalog.DefaultDataDirectory(dataset, RepositoryRoot());
-
-    /// <summary>The checkout the command runs in: upwards from the working directory, else from the executable.</summary>
-    private static string RepositoryRoot()
+    private static async Task RunDriftAsync(Dataset dataset, DriftOptions options, CalibrationOptions calibration, string command, string output, Stopwatch clock, CancellationToken ct)
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        var experiment = new DriftExperiment(dataset, options, calibration, Console.Error);
+        var runs = await experiment.RunAsync(ct).ConfigureAwait(false);
+        var report = new DriftReport(ReportBasis.Of(dataset, command, options.Seeds, experiment.Recipe, clock.Elapsed), options.Trials, options.DayOneEpochs, runs);
+        Console.Write(DriftResultWriter.Markdown(report));
+        Written(await DriftResultWriter.WriteAsync(report, output, ct).ConfigureAwait(false));
+    }
+
+    private static void Written(IEnumerable<string> files)
+    {
+        foreach (var file in files)
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
+            Console.WriteLine($"wrote {file}");
+        }
+    }
+
+    private static string DataDirectory(string dataset, DirectoryInfo? given)
+    {
+        if (given is not null)
+        {
+            return given.FullName;
         }
 
-        return Environment.CurrentDirectory;
+        var paths = ProductPaths.Locate();
+        return DatasetCatalog.IsProjectData(dataset)
+            ? paths.ReplayData ?? throw new DatasetFormatException($"{dataset}: the shipped replay-data/ was not found (give --data-dir)")
+            : paths.SharedReplayData;
     }
 
     private static List<int> Integers(string text, string option)

@@ -162,6 +162,27 @@ public static partial class DaemonConfigValidator
             error($"{at}.pipeline.normalizeSeconds", "must be in (0, 3600] seconds");
         }
 
+        if (p.Normalize == NormalizeMode.Scale)
+        {
+            if (p.ChannelLevels.Count == 0 || p.ChannelLevels.Any(l => !double.IsFinite(l) || l <= 0 || l > float.MaxValue))
+            {
+                error($"{at}.pipeline.channelLevels", "normalize 'scale' needs one positive level per channel");
+            }
+            else if (s.Input.Channels.Count > 0 && p.ChannelLevels.Count != s.Input.Channels.Count)
+            {
+                error($"{at}.pipeline.channelLevels", $"{p.ChannelLevels.Count} levels for {s.Input.Channels.Count} input channels");
+            }
+
+            if (!(p.ScaleClip > 0 && p.ScaleClip <= 1e6))
+            {
+                error($"{at}.pipeline.scaleClip", "must be in (0, 1e6]");
+            }
+        }
+        else if (p.ChannelLevels.Count > 0)
+        {
+            error($"{at}.pipeline.channelLevels", "is used only with normalize 'scale'");
+        }
+
         try
         {
             DeviceAddress.Parse(s.Device);

@@ -104,12 +104,23 @@ public sealed class PipelineOptions
     /// <c>running</c>: per channel against exponentially weighted statistics of the last
     /// <see cref="NormalizeSeconds"/> (keeps differences of power between windows, which is what
     /// motor imagery is); <c>zscore</c>: per window and channel (removes them: for shape-coded
-    /// signals); <c>none</c>.
+    /// signals); <c>scale</c>: each channel divided by a fixed level (<see cref="ChannelLevels"/>),
+    /// not centred, clipped at <see cref="ScaleClip"/> (for amplitude envelopes, whose level is the
+    /// signal: the offline experiments' subject scaling); <c>none</c>.
     /// </summary>
     public NormalizeMode Normalize { get; set; } = NormalizeMode.Running;
 
     /// <summary>Time constant of running normalisation.</summary>
     public double NormalizeSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// With <c>normalize: scale</c>: one level per selected channel, in the stream's units (for example
+    /// the subject's RMS on a first session); each channel is divided by its level.
+    /// </summary>
+    public List<double> ChannelLevels { get; set; } = [];
+
+    /// <summary>With <c>normalize: scale</c>: scaled values are clipped at plus or minus this.</summary>
+    public double ScaleClip { get; set; } = 20;
 }
 
 /// <summary>The network to train on the device.</summary>

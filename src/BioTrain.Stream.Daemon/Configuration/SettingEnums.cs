@@ -13,6 +13,12 @@ public enum NormalizeMode
     ZScore,
 
     None,
+
+    /// <summary>
+    /// Each channel divided by a fixed level (<c>pipeline.channelLevels</c>) and clipped at
+    /// <c>pipeline.scaleClip</c>, no centring: for amplitude envelopes, whose level is the signal.
+    /// </summary>
+    Scale,
 }
 
 /// <summary>When calibration starts collecting (<c>calibration.start</c>).</summary>

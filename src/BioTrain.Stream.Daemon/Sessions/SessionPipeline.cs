@@ -43,7 +43,12 @@ public static class SessionPipeline
             output = output.Resample(plan.Up, plan.Down);
         }
 
-        return options.Normalize == NormalizeMode.Running ? output.NormalizeRunning(options.NormalizeSeconds) : output;
+        return options.Normalize switch
+        {
+            NormalizeMode.Running => output.NormalizeRunning(options.NormalizeSeconds),
+            NormalizeMode.Scale => output.ScaleChannels([.. options.ChannelLevels.Select(l => (float)l)], (float)options.ScaleClip),
+            _ => output,
+        };
     }
 
     /// <summary>Sliding windows for inference that overlap no bad input, normalised as configured (borrowed: copy to keep).</summary>

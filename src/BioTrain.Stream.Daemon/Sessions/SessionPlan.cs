@@ -42,6 +42,11 @@ public sealed record SessionPlan(int[] Channels, IReadOnlyList<SecondOrderSectio
             })];
         }
 
+        if (p.Normalize == NormalizeMode.Scale && p.ChannelLevels.Count != channels.Length)
+        {
+            throw new InvalidOperationException($"pipeline.channelLevels gives {p.ChannelLevels.Count} levels, but the session uses {channels.Length} channels of input stream {name}");
+        }
+
         var rate = p.ResampleHz ?? input;
         var (up, down) = Ratio(rate, input);
         var filters = new List<SecondOrderSections>();

@@ -24,13 +24,9 @@ public sealed class FirmwareLocator
             dirs.Add(fromEnv);
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (ProductPaths.Locate().FirmwareBuild is { } build)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "BioTrain.Stream.sln")))
-            {
-                dirs.Add(Path.Combine(dir.FullName, "build", "firmware", "bin"));
-                break;
-            }
+            dirs.Add(build);
         }
 
         dirs.Add(InstalledDirectory);

@@ -5,16 +5,12 @@ public static class DatasetCatalog
 {
     public static IReadOnlyList<string> Names { get; } =
     [
-        "uci-emg", "mi-openbci", "eegmmidb", "bulling-eog", "bci-essentials",
+        "uci-emg", "unibo-inail", "mi-openbci", "eegmmidb", "bulling-eog", "bci-essentials",
         "synthetic-eeg", "synthetic-emg", "synthetic-eog", "synthetic-shift",
     ];
 
     /// <summary>True for the project's own recordings (read from the repository's replay-data/), false for the shared real ones.</summary>
     public static bool IsProjectData(string name) => name.StartsWith("synthetic-", StringComparison.Ordinal);
-
-    /// <summary>The default data folder: the repository's replay-data/ for synthetic sets, ../shared/replay-data beside the repository otherwise.</summary>
-    public static string DefaultDataDirectory(string name, string repositoryRoot) =>
-        IsProjectData(name) ? Path.Combine(repositoryRoot, "replay-data") : Path.GetFullPath(Path.Combine(repositoryRoot, "..", "shared", "replay-data"));
 
     public static async Task<Dataset> LoadAsync(string name, string dataDirectory, CancellationToken cancellationToken)
     {
@@ -24,6 +20,7 @@ public static class DatasetCatalog
             "synthetic-shift" => SubjectShiftGenerator.Generate(),
             "synthetic-eeg" or "synthetic-emg" or "synthetic-eog" => await SyntheticReplayLoader.LoadAsync(name, dataDirectory, cancellationToken).ConfigureAwait(false),
             "uci-emg" => await UciEmgLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
+            "unibo-inail" => await UniboInailLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
             "mi-openbci" => await MiOpenBciLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
             "eegmmidb" => await EegmmidbLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
             "bulling-eog" => await BullingEogLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),

@@ -6,7 +6,8 @@ namespace BioTrain.Stream.Experiments.Datasets;
 /// subject's first session only (no labels used), and clipped at +-<see cref="Clip"/>. Scaling per subject,
 /// not per window, keeps amplitude differences between classes (rest vs contraction in EMG) that a per-window
 /// z-score would erase; fixing it on the first session keeps later sessions' drift in the data, as a deployed
-/// system would see it.
+/// system would see it. For an amplitude envelope (the level is the signal) the mean is kept and the
+/// scale is the channel's root mean square level (<see cref="Centre"/> false).
 /// </summary>
 public sealed class SubjectNormaliser
 {
@@ -15,13 +16,20 @@ public sealed class SubjectNormaliser
     private readonly float[] _scale;
     private readonly int _length;
 
-    private SubjectNormaliser(float[] scale, int length)
+    private SubjectNormaliser(float[] scale, int length, bool centre)
     {
         _scale = scale;
         _length = length;
+        Centre = centre;
     }
 
-    public static SubjectNormaliser Fit(IReadOnlyList<RawWindow> windows, int channels)
+    /// <summary>Whether each window's channel mean is removed (and the scale measured about it).</summary>
+    public bool Centre { get; }
+
+    /// <summary>What each channel is divided by, in the recording's units (the daemon's <c>pipeline.channelLevels</c> for the same scaling live).</summary>
+    public IReadOnlyList<float> Levels => _scale;
+
+    public static SubjectNormaliser Fit(IReadOnlyList<RawWindow> windows, int channels, bool centre = true)
     {
         ArgumentNullException.ThrowIfNull(windows);
         if (windows.Count == 0)
@@ -35,13 +43,14 @@ public sealed class SubjectNormaliser
         {
             for (var c = 0; c < channels; c++)
             {
-                sum[c] += Variance(w.Values.AsSpan(c * length, length));
+                var values = w.Values.AsSpan(c * length, length);
+                sum[c] += centre ? Variance(values) : MeanSquare(values);
             }
         }
 
         // A flat channel (disconnected electrode) keeps scale 1 instead of blowing up.
         var scale = sum.Select(s => Math.Sqrt(s / windows.Count)).Select(r => r > 1e-12 ? (float)r : 1f).ToArray();
-        return new SubjectNormaliser(scale, length);
+        return new SubjectNormaliser(scale, length, centre);
     }
 
     public Epoch Apply(RawWindow window)
@@ -51,7 +60,7 @@ public sealed class SubjectNormaliser
         for (var c = 0; c < _scale.Length; c++)
         {
             var source = window.Values.AsSpan(c * _length, _length);
-            var mean = Mean(source);
+            var mean = Centre ? Mean(source) : 0.0;
             var target = values.AsSpan(c * _length, _length);
             for (var i = 0; i < _length; i++)
             {
@@ -63,11 +72,17 @@ public sealed class SubjectNormaliser
     }
 
     /// <summary>Normalises every session of a subject with the scale of its first session.</summary>
-    public static SubjectData Subject(string id, IReadOnlyList<(string Name, List<RawWindow> Windows)> sessions, int channels, SubjectRole role = SubjectRole.Both)
+    public static SubjectData Subject(string id, IReadOnlyList<(string Name, List<RawWindow> Windows)> sessions, int channels, SubjectRole role = SubjectRole.Both, bool centre = true)
     {
         ArgumentNullException.ThrowIfNull(sessions);
-        var normaliser = Fit(sessions[0].Windows, channels);
-        return new SubjectData(id, sessions.Select(s => new SessionData(s.Name, s.Windows.Select(normaliser.Apply).ToList())).ToList(), role);
+        return Fit(sessions[0].Windows, channels, centre).Apply(id, sessions, role);
+    }
+
+    /// <summary>Normalises every session of a subject with this scale.</summary>
+    public SubjectData Apply(string id, IReadOnlyList<(string Name, List<RawWindow> Windows)> sessions, SubjectRole role = SubjectRole.Both)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        return new SubjectData(id, sessions.Select(s => new SessionData(s.Name, s.Windows.Select(Apply).ToList())).ToList(), role);
     }
 
     private static double Mean(ReadOnlySpan<float> x)
@@ -76,6 +91,17 @@ public sealed class SubjectNormaliser
         foreach (var v in x)
         {
             sum += v;
+        }
+
+        return sum / x.Length;
+    }
+
+    private static double MeanSquare(ReadOnlySpan<float> x)
+    {
+        var sum = 0.0;
+        foreach (var v in x)
+        {
+            sum += v * (double)v;
         }
 
         return sum / x.Length;

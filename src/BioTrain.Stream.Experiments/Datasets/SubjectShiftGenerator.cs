@@ -53,8 +53,8 @@ public static class SubjectShiftGenerator
         {
             var target = s >= options.SourceSubjects;
             var id = target ? $"target-{s - options.SourceSubjects + 1}" : $"source-{s + 1}";
-            var random = new SplitMix(options.Seed * 1000 + (ulong)s);
-            var gains = Enumerable.Range(0, Channels).Select(_ => Math.Exp(0.2 * random.Gaussian())).ToArray();
+            var random = new SplitMix64(options.Seed * 1000 + (ulong)s);
+            var gains = Enumerable.Range(0, Channels).Select(_ => Math.Exp(0.2 * Gaussian(random))).ToArray();
             var sessions = new List<(string, List<RawWindow>)>();
             var trial = 0;
             for (var session = 0; session < options.Sessions; session++)
@@ -89,13 +89,13 @@ public static class SubjectShiftGenerator
         };
     }
 
-    private static float[] Trial(int label, bool target, double[] gains, SubjectShiftOptions options, SplitMix random)
+    private static float[] Trial(int label, bool target, double[] gains, SubjectShiftOptions options, SplitMix64 random)
     {
         const double noise = 1, amplitude = 3;
         var interference = options.Interference;
         var values = new float[Channels * Samples];
-        var frequency = 10 + (4 * random.Uniform());
-        var phase = 2 * Math.PI * random.Uniform();
+        var frequency = 10 + (4 * random.NextDouble());
+        var phase = 2 * Math.PI * random.NextDouble();
         var (strong, weak, weakAmplitude) = target ? (4 + label, (label + 1) % 4, options.Residue * amplitude) : (label, -1, 0.0);
         for (var c = 0; c < Channels; c++)
         {
@@ -103,11 +103,15 @@ public static class SubjectShiftGenerator
             var rhythm = c == strong ? amplitude : c == weak ? weakAmplitude : 0;
             for (var t = 0; t < Samples; t++)
             {
-                var v = (level * random.Gaussian()) + (rhythm * Math.Sin((2 * Math.PI * frequency * t / Rate) + phase));
+                var v = (level * Gaussian(random)) + (rhythm * Math.Sin((2 * Math.PI * frequency * t / Rate) + phase));
                 values[(c * Samples) + t] = (float)(gains[c] * v);
             }
         }
 
         return values;
     }
+
+    /// <summary>Standard normal (Box-Muller; one of the pair is dropped, which keeps the generated set as it was published).</summary>
+    private static double Gaussian(SplitMix64 random) =>
+        Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

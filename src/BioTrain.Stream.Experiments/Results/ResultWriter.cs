@@ -1,50 +1,24 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using static BioTrain.Stream.Experiments.Results.ReportText;
 
 namespace BioTrain.Stream.Experiments.Results;
 
 /// <summary>Writes a report as results.md, summary.csv, runs.csv, results.json and accuracy.png in one folder.</summary>
 public static class ResultWriter
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>Reads a report written by <see cref="WriteAsync"/> back from its results.json.</summary>
-    public static async Task<ExperimentReport> ReadAsync(string directory, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(directory, "results.json");
-        await using var stream = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync<ExperimentReport>(stream, Json, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException($"{path} holds no report");
-    }
+    public static Task<ExperimentReport> ReadAsync(string directory, CancellationToken cancellationToken) => ReportJson.ReadAsync<ExperimentReport>(directory, cancellationToken);
 
-    public static async Task<IReadOnlyList<string>> WriteAsync(ExperimentReport report, string directory, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<string>> WriteAsync(ExperimentReport report, string directory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        Directory.CreateDirectory(directory);
-        var files = new List<string>();
-        async Task Text(string name, string content)
-        {
-            var path = Path.Combine(directory, name);
-            await File.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
-            files.Add(path);
-        }
-
-        await Text("results.md", Markdown(report)).ConfigureAwait(false);
-        await Text("summary.csv", SummaryCsv(report.Summary)).ConfigureAwait(false);
-        await Text("runs.csv", RunsCsv(report.Runs)).ConfigureAwait(false);
-        await Text("results.json", JsonSerializer.Serialize(report, Json) + "\n").ConfigureAwait(false);
-        var plot = Path.Combine(directory, "accuracy.png");
-        AccuracyPlot.Save(report, plot);
-        files.Add(plot);
-        return files;
+        return WriteFolderAsync(
+            directory,
+            [("results.md", Markdown(report)), ("summary.csv", SummaryCsv(report.Summary)), ("runs.csv", RunsCsv(report.Runs)), ("results.json", ReportJson.Write(report))],
+            "accuracy.png",
+            path => AccuracyPlot.Save(report, path),
+            cancellationToken);
     }
 
     public static string Markdown(ExperimentReport report)
@@ -105,36 +79,15 @@ public static class ResultWriter
         _ => mode.Replace("session1+", "+ ", StringComparison.Ordinal) + " on session 2",
     };
 
-    private static string Cell(SummaryRow? s) => s is null ? string.Empty : Inv($"{100 * s.Mean:F1} ± {100 * s.Std:F1}");
+    private static string Cell(SummaryRow? c) => c is null ? string.Empty : MeanSd(c.Mean, c.Std);
 
-    private static string Gain(double? mean, double? std) => mean is null ? string.Empty : Inv($"{100 * mean:+0.0;−0.0} ± {100 * std:F1}");
+    public static string SummaryCsv(IReadOnlyList<SummaryRow> rows) => Csv(
+        "experiment,mode,calibration_trials,mean,std,min,max,n,gain_over_none,gain_over_none_std,gain_over_last,gain_over_last_std",
+        rows,
+        s => $"{s.Experiment},{s.Mode},{s.CalibrationTrials},{s.Mean:F4},{s.Std:F4},{s.Min:F4},{s.Max:F4},{s.Count},{Field(s.GainOverNone)},{Field(s.GainOverNoneStd)},{Field(s.GainOverLast)},{Field(s.GainOverLastStd)}");
 
-    public static string SummaryCsv(IReadOnlyList<SummaryRow> rows)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        var b = new StringBuilder("experiment,mode,calibration_trials,mean,std,min,max,n,gain_over_none,gain_over_none_std,gain_over_last,gain_over_last_std\n");
-        foreach (var s in rows)
-        {
-            b.Append(Inv($"{s.Experiment},{s.Mode},{s.CalibrationTrials},{s.Mean:F4},{s.Std:F4},{s.Min:F4},{s.Max:F4},{s.Count},"));
-            b.Append(Inv($"{Opt(s.GainOverNone)},{Opt(s.GainOverNoneStd)},{Opt(s.GainOverLast)},{Opt(s.GainOverLastStd)}\n"));
-        }
-
-        return b.ToString();
-    }
-
-    public static string RunsCsv(IReadOnlyList<RunResult> runs)
-    {
-        ArgumentNullException.ThrowIfNull(runs);
-        var b = new StringBuilder("dataset,experiment,seed,held_out,mode,calibration_trials,calibration_windows,test_windows,accuracy\n");
-        foreach (var r in runs)
-        {
-            b.Append(Inv($"{r.Dataset},{r.Experiment},{r.Seed},{r.HeldOut},{r.Mode},{r.CalibrationTrials},{r.CalibrationWindows},{r.TestWindows},{r.Accuracy:F4}\n"));
-        }
-
-        return b.ToString();
-    }
-
-    private static string Opt(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : string.Empty;
-
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    public static string RunsCsv(IReadOnlyList<RunResult> runs) => Csv(
+        "dataset,experiment,seed,held_out,mode,calibration_trials,calibration_windows,test_windows,accuracy",
+        runs,
+        r => $"{r.Dataset},{r.Experiment},{r.Seed},{r.HeldOut},{r.Mode},{r.CalibrationTrials},{r.CalibrationWindows},{r.TestWindows},{r.Accuracy:F4}");
 }

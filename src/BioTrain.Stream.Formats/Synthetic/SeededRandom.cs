@@ -1,17 +1,19 @@
+using BioTrain.Stream.Models;
+
 namespace BioTrain.Stream.Formats.Synthetic;
 
 /// <summary>
-/// SplitMix64: a small generator whose sequence is fixed by its seed on every runtime (System.Random's
-/// algorithm is an implementation detail), so a seed always gives the same recordings.
+/// The distributions the synthetic recordings draw from, over the project's one seeded generator
+/// (<see cref="SplitMix64"/>), so a seed always gives the same recordings on every runtime.
 /// </summary>
 internal sealed class SeededRandom
 {
-    private ulong _state;
+    private readonly SplitMix64 _source;
     private double? _spareGaussian;
 
     public SeededRandom(ulong seed)
     {
-        _state = seed;
+        _source = new SplitMix64(seed);
     }
 
     /// <summary>A generator for a named part (subject, modality) that does not depend on how much the parent drew.</summary>
@@ -25,16 +27,10 @@ internal sealed class SeededRandom
         return new SeededRandom(seed ^ hash);
     }
 
-    public ulong NextUInt64()
-    {
-        var z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public ulong NextUInt64() => _source.Next();
 
     /// <summary>Uniform in [0, 1).</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => _source.NextDouble();
 
     public double Uniform(double low, double high) => low + ((high - low) * NextDouble());
 

@@ -33,50 +33,19 @@ public sealed class SyntheticRecording
     /// <summary>Writes the recording as LabRecorder would: 1-s chunks, clock offsets and boundaries every 5 s, footers.</summary>
     public void WriteXdf(System.IO.Stream output)
     {
-        using var writer = new XdfWriter(output, new XdfWriterOptions(), leaveOpen: true);
         var source = $"biotrain-synthetic-{Modality}-{Subject}";
-        writer.AddStream(1, new XdfStreamInfo
+        var signal = new XdfStreamInfo
         {
             Name = StreamName, Type = StreamType, ChannelCount = Channels.Count, ChannelFormat = XdfChannelFormat.Float32,
             NominalSrate = SampleRate, SourceId = source, Uid = Uid(source), Hostname = "biotrain-synthetic", CreatedAt = FirstTimestamp,
             Channels = Channels, Desc = Description(),
-        });
-        writer.AddStream(2, new XdfStreamInfo
+        };
+        var markers = new XdfStreamInfo
         {
             Name = StreamName + "-Markers", Type = "Markers", ChannelCount = 1, ChannelFormat = XdfChannelFormat.String,
             SourceId = source + "-markers", Uid = Uid(source + "-markers"), Hostname = "biotrain-synthetic", CreatedAt = FirstTimestamp,
-        });
-        var perChunk = (int)Math.Round(SampleRate);
-        var channels = Channels.Count;
-        var timestamps = new double[perChunk];
-        var nextCue = 0;
-        var interval = 1.0 / SampleRate;
-        var last = FirstTimestamp - interval;
-        for (var start = 0; start < SampleCount; start += perChunk)
-        {
-            var count = Math.Min(perChunk, SampleCount - start);
-            for (var i = 0; i < count; i++)
-            {
-                // Stepped exactly as readers deduce (last + 1/srate), so the writer stores 1 byte per timestamp.
-                last = start + i == 0 ? FirstTimestamp : last + interval;
-                timestamps[i] = last;
-            }
-            writer.WriteSamples(1, timestamps.AsSpan(0, count), Samples.AsSpan(start * channels, count * channels));
-            var chunkEnd = Timestamp(start + count);
-            while (nextCue < Cues.Count && Cues[nextCue].Time < chunkEnd)
-            {
-                writer.WriteSamples(2, [Cues[nextCue].Time], [Cues[nextCue].Label]);
-                nextCue++;
-            }
-            var second = start / perChunk;
-            if (second % 5 == 0)
-            {
-                // One machine: the offset is 0, but the chunks are there as in a LabRecorder file.
-                writer.WriteClockOffset(1, timestamps[0], 0);
-                writer.WriteClockOffset(2, timestamps[0], 0);
-                writer.WriteBoundary();
-            }
-        }
+        };
+        SignalRecordingWriter.Write(output, signal, markers, Samples, FirstTimestamp, [.. Cues.Select(c => new TimedMarker(c.Time, c.Label))]);
     }
 
     private XElement Description() => new("desc",

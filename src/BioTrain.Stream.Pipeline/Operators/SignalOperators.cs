@@ -83,6 +83,24 @@ public static class SignalOperators
     }
 
     /// <summary>
+    /// Each channel divided by a fixed level (<paramref name="levels"/>, one per channel, in the stream's
+    /// units, e.g. the subject's RMS on a first session) and clipped at +-<paramref name="clip"/>; no centring.
+    /// For amplitude envelopes, whose level is the signal, where running or per-window normalisation would remove it.
+    /// </summary>
+    public static IObservable<SignalChunk> ScaleChannels(this IObservable<SignalChunk> source, IReadOnlyList<float> levels, float clip = 20f)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        if (levels.Count == 0 || levels.Any(l => !float.IsFinite(l) || l <= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(levels), "give one positive, finite level per channel");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(clip);
+        var copy = levels.ToArray();
+        return source.Through<SignalChunk, SignalChunk>(o => new ChannelScale(o, copy, clip));
+    }
+
+    /// <summary>
     /// Windows of <paramref name="length"/> samples every <paramref name="stride"/> samples across chunk
     /// boundaries, each stamped with its last sample's timestamp; windows spanning a gap or jump back
     /// are dropped and counted. Windows are borrowed (copy with <see cref="SignalWindow.Copy"/> to keep one).

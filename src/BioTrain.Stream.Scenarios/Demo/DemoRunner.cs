@@ -280,16 +280,10 @@ public static class DemoRunner
         }
 
         await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.EmulatorNative, new DeviceClientOptions { InitialChunk = int.MaxValue }, null, ct).ConfigureAwait(false);
-        var device = new DeviceSession(connection.Client);
-        await device.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
-        await device.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
-        var correct = 0;
-        foreach (var chunk in samples.Chunk(64))
-        {
-            correct += (await device.EvaluateAsync(chunk, ct).ConfigureAwait(false)).Correct;
-        }
-
-        return (double)correct / samples.Count;
+        var trainer = new DeviceTrainer(new DeviceSession(connection.Client));
+        await trainer.Session.LoadModelAsync(model, new TrainingConfig(), ct).ConfigureAwait(false);
+        await trainer.Session.WriteWeightsAsync(weights, ct).ConfigureAwait(false);
+        return await trainer.AccuracyAsync(samples, ct).ConfigureAwait(false);
     }
 
     private static SessionOptions SessionFor(DemoOptions options, DeviceAddress address, string subject)

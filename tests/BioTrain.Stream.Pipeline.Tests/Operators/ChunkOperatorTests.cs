@@ -124,6 +124,27 @@ public class ChunkOperatorTests
     }
 
     [Fact]
+    public void Channel_scaling_divides_each_channel_by_its_level_keeps_the_level_and_clips()
+    {
+        // An envelope-like signal: non-negative, its level differing between channels.
+        var stream = new TestStream(2, 100, 300, value: (s, c) => (c + 1) * (100 + (50 * MathF.Sin(s * 0.1f))));
+        var input = ChunkRecord.Concat(stream.Run(s => s, [300], ChunkRecord.Of)).Values;
+        var whole = ChunkRecord.Concat(stream.Run(s => s.ScaleChannels([50f, 10f], clip: 25f), [300], ChunkRecord.Of)).Values;
+        var chunked = ChunkRecord.Concat(stream.Run(s => s.ScaleChannels([50f, 10f], clip: 25f), [7, 64, 1, 228], ChunkRecord.Of)).Values;
+        Assert.Equal(whole, chunked);
+        for (var i = 0; i < input.Length; i++)
+        {
+            var level = i % 2 == 0 ? 50.0 : 10.0;
+            Assert.Equal(Math.Min(25f, (float)(input[i] / level)), whole[i]);
+        }
+
+        Assert.True(whole.Where((_, i) => i % 2 == 0).Average(v => v) > 1.5, "no centring: channel 1 keeps its level (about 2)");
+        Assert.Contains(25f, whole); // channel 2 reaches 30 before clipping
+        Assert.Throws<ArgumentOutOfRangeException>(() => stream.Run(s => s.ScaleChannels([1f, 0f]), [300], ChunkRecord.Of));
+        Assert.Throws<InvalidOperationException>(() => stream.Run(s => s.ScaleChannels([1f, 2f, 3f]), [300], ChunkRecord.Of));
+    }
+
+    [Fact]
     public void Window_z_score_gives_each_channel_zero_mean_and_unit_deviation()
     {
         var stream = new TestStream(3, 100, 100, value: (s, c) => (c * 50) + ((c + 1) * MathF.Sin(s)));
