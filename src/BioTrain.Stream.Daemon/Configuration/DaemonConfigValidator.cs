@@ -249,6 +249,11 @@ public static partial class DaemonConfigValidator
             error($"{at}.adaptation", "rehearsal must be >= 0 and epochs >= 1");
         }
 
+        if (a.RehearsalPool < Math.Max(1, a.Rehearsal) || a.RehearsalPool > 100_000)
+        {
+            error($"{at}.adaptation.rehearsalPool", "must be at least adaptation.rehearsal (and at least 1) and at most 100000 epochs");
+        }
+
         if (!(s.Inference.DeadlineSeconds > 0 && s.Inference.DeadlineSeconds <= 60))
         {
             error($"{at}.inference.deadlineSeconds", "must be in (0, 60] seconds");

@@ -179,6 +179,9 @@ public sealed class AdaptationOptions
     /// <summary>Calibration epochs replayed with the new ones, against forgetting.</summary>
     public int Rehearsal { get; set; } = 32;
 
+    /// <summary>Most epochs kept to rehearse from (calibration and adapted ones, a uniform sample of all seen).</summary>
+    public int RehearsalPool { get; set; } = 512;
+
     public int Epochs { get; set; } = 2;
 
     /// <summary>

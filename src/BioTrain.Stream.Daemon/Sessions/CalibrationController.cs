@@ -242,9 +242,10 @@ public sealed class CalibrationController
             _roundRunning = false;
             if (result == AdaptationResult.Trained)
             {
+                var random = new Random(round.Round);
                 foreach (var s in round.Fresh)
                 {
-                    _collected.Add(s, double.NaN);
+                    _collected.Offer(s, _adaptation.RehearsalPool, random);
                 }
 
                 _rounds++;

@@ -11,6 +11,7 @@ internal sealed class CalibrationSet
     private readonly Lock _gate = new();
     private readonly List<(LabelledSample Sample, double MarkerTime)> _items = [];
     private readonly Dictionary<int, HashSet<double>> _trials = [];
+    private long _offered;
 
     public int Count
     {
@@ -34,6 +35,30 @@ internal sealed class CalibrationSet
             }
 
             set.Add(markerTime);
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="sample"/> to a pool of at most <paramref name="capacity"/> epochs that stays a
+    /// uniform sample of every epoch offered so far (reservoir sampling): memory is bounded however long
+    /// the session adapts, and old and new epochs stay equally likely to be rehearsed.
+    /// </summary>
+    public void Offer(LabelledSample sample, int capacity, Random random)
+    {
+        lock (_gate)
+        {
+            _offered = Math.Max(_offered, _items.Count) + 1;
+            if (_items.Count < capacity)
+            {
+                _items.Add((sample, double.NaN));
+                return;
+            }
+
+            var slot = random.NextInt64(_offered);
+            if (slot < capacity)
+            {
+                _items[(int)slot] = (sample, double.NaN);
+            }
         }
     }
 
