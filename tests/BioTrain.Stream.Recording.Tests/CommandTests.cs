@@ -100,8 +100,12 @@ public sealed class CommandTests : IDisposable
     {
         var cfg = Path.Combine(_directory, $"lsl_api_{config.MulticastPort}.cfg");
         File.WriteAllText(cfg, TestLsl.ToConfigFile(config));
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Through env(1), which execs in place (same pid): a test run started as a background job inherits
+        // SIGINT ignored, and .NET then leaves it ignored, so the CLI would never see the test's kill -INT.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["LSLAPICFG"] = cfg;
+        start.ArgumentList.Add("--default-signal=INT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "biotrain.dll"));
         foreach (var arg in args)
         {
