@@ -148,47 +148,35 @@ public static class SessionPretrainer
         ArgumentNullException.ThrowIfNull(options);
         await using var connection = await DeviceConnection.OpenAsync(DeviceAddress.Parse(options.Device), new DeviceClientOptions { InitialChunk = int.MaxValue }, null, cancellationToken).ConfigureAwait(false);
         var device = new DeviceSession(connection.Client);
+        var trainer = new DeviceTrainer(device);
         await device.LoadModelAsync(model, config, cancellationToken).ConfigureAwait(false);
-        var before = await ScoreAsync(device, heldOut, cancellationToken).ConfigureAwait(false);
+        var before = await ScoreAsync(trainer, heldOut, cancellationToken).ConfigureAwait(false);
 
         var perEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         var steps = perEpoch * options.Epochs;
-        var step = 0;
         var (correct, seen) = (0, 0);
         var watch = Stopwatch.StartNew();
-        foreach (var batch in ShuffledBatches.Of(train, options.Epochs, options.BatchSize, options.Seed))
-        {
-            var r = await device.TrainBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-            step++;
-            if (step > steps - perEpoch)
+        await trainer.TrainAsync(
+            ShuffledBatches.Of(train, options.Epochs, options.BatchSize, options.Seed),
+            (step, r) =>
             {
-                (correct, seen) = (correct + r.Correct, seen + r.Count); // the last pass: how well it fits
-            }
+                if (step > steps - perEpoch)
+                {
+                    (correct, seen) = (correct + r.Correct, seen + r.Count); // the last pass: how well it fits
+                }
 
-            options.Progress?.Report(new PretrainProgress(step, steps, ((step - 1) / perEpoch) + 1, options.Epochs, r.LossMean));
-        }
+                options.Progress?.Report(new PretrainProgress(step, steps, ((step - 1) / perEpoch) + 1, options.Epochs, r.LossMean));
+            },
+            cancellationToken).ConfigureAwait(false);
 
         var trainSeconds = watch.Elapsed.TotalSeconds;
-        var after = await ScoreAsync(device, heldOut, cancellationToken).ConfigureAwait(false);
+        var after = await ScoreAsync(trainer, heldOut, cancellationToken).ConfigureAwait(false);
         var weights = await device.ReadWeightsAsync(cancellationToken).ConfigureAwait(false);
         return new TrainResult(weights.Bytes.ToArray(), before, after, seen == 0 ? double.NaN : (double)correct / seen, trainSeconds);
     }
 
-    private static async Task<double?> ScoreAsync(DeviceSession device, IReadOnlyList<LabelledSample> samples, CancellationToken ct)
-    {
-        if (samples.Count == 0)
-        {
-            return null;
-        }
-
-        var correct = 0;
-        foreach (var chunk in samples.Chunk(64))
-        {
-            correct += (await device.EvaluateAsync(chunk, ct).ConfigureAwait(false)).Correct;
-        }
-
-        return (double)correct / samples.Count;
-    }
+    private static async Task<double?> ScoreAsync(DeviceTrainer trainer, IReadOnlyList<LabelledSample> samples, CancellationToken ct) =>
+        samples.Count == 0 ? null : await trainer.AccuracyAsync(samples, ct).ConfigureAwait(false);
 
     private static async Task<(SessionPlan Plan, IReadOnlyList<(LabelledSample Sample, double MarkerTime)> Trials)> ReadAsync(string path, SessionOptions session, CancellationToken ct)
     {

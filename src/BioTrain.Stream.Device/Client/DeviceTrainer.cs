@@ -16,14 +16,19 @@ public sealed class DeviceTrainer(DeviceSession session)
     public DeviceSession Session { get; } = session ?? throw new ArgumentNullException(nameof(session));
 
     /// <summary>One optimiser step per batch (see <see cref="ShuffledBatches"/> for the orders); returns the steps taken.</summary>
-    public async Task<int> TrainAsync(IEnumerable<LabelledSample[]> batches, CancellationToken cancellationToken)
+    public Task<int> TrainAsync(IEnumerable<LabelledSample[]> batches, CancellationToken cancellationToken) =>
+        TrainAsync(batches, null, cancellationToken);
+
+    /// <summary>As <see cref="TrainAsync(IEnumerable{LabelledSample[]}, CancellationToken)"/>, telling <paramref name="onStep"/> each step's number (from 1) and result.</summary>
+    public async Task<int> TrainAsync(IEnumerable<LabelledSample[]> batches, Action<int, BatchResult>? onStep, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batches);
         var steps = 0;
         foreach (var batch in batches)
         {
-            await Session.TrainBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            var result = await Session.TrainBatchAsync(batch, cancellationToken).ConfigureAwait(false);
             steps++;
+            onStep?.Invoke(steps, result);
         }
 
         return steps;
