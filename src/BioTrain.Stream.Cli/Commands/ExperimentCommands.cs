@@ -46,15 +46,29 @@ internal static class ExperimentCommands
         return command;
     }
 
+    private static Option<string> FilterOption() => new("--filter")
+    {
+        Description = "causal (the session pipeline's filter operator, what the daemon does live) or zero-phase (forward-backward, as the field filters offline)",
+        DefaultValueFactory = _ => "causal",
+    };
+
+    private static FilterPhase Phase(string word) => word switch
+    {
+        "causal" => FilterPhase.Causal,
+        "zero-phase" => FilterPhase.ZeroPhase,
+        _ => throw new ArgumentException($"--filter {word}: expected causal or zero-phase"),
+    };
+
     private static Command Datasets()
     {
         var name = new Option<string>("--dataset") { Description = "Data set: " + string.Join(", ", DatasetCatalog.Names), Required = true };
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Folder holding the data set's folder (default: ../shared/replay-data, or replay-data/ for synthetic-*)" };
-        var command = new Command("dataset", "Load a data set as the experiment does and list its subjects, sessions, windows and classes.") { name, dataDir };
+        var filter = FilterOption();
+        var command = new Command("dataset", "Load a data set as the experiment does and list its subjects, sessions, windows and classes.") { name, dataDir, filter };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var datasetName = parse.GetValue(name)!;
-            var dataset = await DatasetCatalog.LoadAsync(datasetName, DataDirectory(datasetName, parse.GetValue(dataDir)), ct).ConfigureAwait(false);
+            var dataset = await DatasetCatalog.LoadAsync(datasetName, DataDirectory(datasetName, parse.GetValue(dataDir)), Phase(parse.GetValue(filter)!), ct).ConfigureAwait(false);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"{dataset.Name}: {dataset.Model}, {dataset.SampleRate:G} Hz"));
             Console.WriteLine($"preprocessing: {dataset.Preprocessing}");
@@ -102,17 +116,18 @@ internal static class ExperimentCommands
             DefaultValueFactory = _ => "calibration",
         };
         var dayOneEpochs = new Option<int>("--day1-epochs") { Description = "Drift: pretraining epochs on the user's own day 1", DefaultValueFactory = _ => 30 };
+        var filter = FilterOption();
         var command = new Command("calibration",
             "Leave-one-subject-out: pretrain on the others (native virtual device), calibrate the held-out subject with each mode and size, test on its unused data; drift where there is a second session.")
         {
             name, dataDir, modes, sizes, device, seeds, output, quick, maxHeldOut, noDrift, driftTrials, epochs, steps, lrPretrain, lrFull, lrLast, norm, calibrationNorm, optimizer, batch,
-            protocol, dayOneEpochs,
+            protocol, dayOneEpochs, filter,
         };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var clock = Stopwatch.StartNew();
             var datasetName = parse.GetValue(name)!;
-            var dataset = await DatasetCatalog.LoadAsync(datasetName, DataDirectory(datasetName, parse.GetValue(dataDir)), ct).ConfigureAwait(false);
+            var dataset = await DatasetCatalog.LoadAsync(datasetName, DataDirectory(datasetName, parse.GetValue(dataDir)), Phase(parse.GetValue(filter)!), ct).ConfigureAwait(false);
             var address = DeviceAddress.Parse(parse.GetValue(device)!);
             if (address.Kind is not (DeviceAddressKind.EmulatorNative or DeviceAddressKind.EmulatorQemu))
             {

@@ -17,8 +17,9 @@ public static class BciEssentialsLoader
     public const double EpochSeconds = 2;
     public static readonly IReadOnlyList<string> Classes = ["label0", "label1", "label2"];
 
-    public static async Task<Dataset> LoadAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<Dataset> LoadAsync(string directory, FilterPhase phase, CancellationToken cancellationToken)
     {
+        var filter = Filtering.MotorImagery with { Phase = phase };
         var root = DatasetCatalog.RequireDirectory(Path.Combine(directory, Folder), "bci-essentials");
         var files = Directory.GetFiles(root, "*.xdf").Where(f => f.Contains("MISwitch", StringComparison.Ordinal) || f.Contains("task-T1", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToList();
@@ -42,7 +43,7 @@ public static class BciEssentialsLoader
             rate = eeg.Info.NominalSrate;
             channelCount = eeg.Info.ChannelCount;
             var channels = CueEpochs.Deinterleave(eeg.Data.ToFloat32(), channelCount, Enumerable.Range(0, channelCount).ToList());
-            Filtering.MotorImagery.Apply(channels, rate);
+            filter.Apply(channels, rate);
             var texts = markers.Data.GetStrings();
             var cues = new List<Cue>();
             for (var i = 0; i < texts.Length; i++)
@@ -69,7 +70,7 @@ public static class BciEssentialsLoader
             Model = ModelSpec.MiBmiNet(channelCount, length, 3),
             Subjects = DatasetCatalog.RequireSubjects(units, "bci-essentials", root),
             Preprocessing = string.Create(CultureInfo.InvariantCulture,
-                $"XDF EEG stream at {rate:G} Hz, all {channelCount} channels, {Filtering.MotorImagery}; one 2-s epoch ({length} samples) from each switch marker (LSL timestamps); ")
+                $"XDF EEG stream at {rate:G} Hz, all {channelCount} channels, {filter}; one 2-s epoch ({length} samples) from each switch marker (LSL timestamps); ")
                 + "per-window channel mean removed, channels scaled by the run's RMS",
             HoldOutUnit = "run",
             SessionMeaning = "run",

@@ -23,8 +23,9 @@ public static class BullingEogLoader
     public const int MaxBlocksPerClass = 6;
     public static readonly IReadOnlyList<string> Classes = ["null", "read", "browse", "write", "video", "copy"];
 
-    public static async Task<Dataset> LoadAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<Dataset> LoadAsync(string directory, FilterPhase phase, CancellationToken cancellationToken)
     {
+        var filter = Filtering.Eog with { Phase = phase };
         var root = DatasetCatalog.RequireDirectory(Path.Combine(directory, Folder), "bulling-eog");
         var subjects = new List<SubjectData>();
         for (var participant = 1; participant <= 99; participant++)
@@ -52,7 +53,7 @@ public static class BullingEogLoader
                 var data = arrays.FirstOrDefault(a => a.Name == "data" && a.Columns == 5)
                     ?? throw new DatasetFormatException($"{file}: no N x 5 matrix 'data'");
                 var (channels, labels) = Resample(data, file);
-                Filtering.Eog.Apply(channels, Rate);
+                filter.Apply(channels, Rate);
                 var segments = Blocks(Windowing.Runs(labels), trial);
                 trial += segments.Count;
                 sessions.Add(($"run-{Path.GetFileNameWithoutExtension(file)[^1]}", Windowing.Cut(channels, segments, Window, Stride)));
@@ -68,7 +69,7 @@ public static class BullingEogLoader
             SampleRate = Rate,
             Model = new ModelSpec("epidenet", new ZooOptions { Channels = 2, Samples = Window, Classes = Classes.Count }),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "bulling-eog", root),
-            Preprocessing = "H and V EOG put on a uniform 50 Hz grid by timestamp (20-ms bin means, empty bins hold the last value), " + Filtering.Eog + "; activities cut into "
+            Preprocessing = "H and V EOG put on a uniform 50 Hz grid by timestamp (20-ms bin means, empty bins hold the last value), " + filter + "; activities cut into "
                 + "60-s blocks (at most 6 per class and run; the distraction labels dropped), 20-s windows (1000 samples) every 10 s inside a block; "
                 + "per-window channel mean removed, channels scaled by the participant's run-0 RMS",
             SessionMeaning = "run (second 30-min recording)",

@@ -12,19 +12,24 @@ public static class DatasetCatalog
     /// <summary>True for the project's own recordings (read from the repository's replay-data/), false for the shared real ones.</summary>
     public static bool IsProjectData(string name) => name.StartsWith("synthetic-", StringComparison.Ordinal);
 
-    public static async Task<Dataset> LoadAsync(string name, string dataDirectory, CancellationToken cancellationToken)
+    /// <summary>Loads a data set with the daemon's causal filtering.</summary>
+    public static Task<Dataset> LoadAsync(string name, string dataDirectory, CancellationToken cancellationToken) =>
+        LoadAsync(name, dataDirectory, FilterPhase.Causal, cancellationToken);
+
+    /// <summary>Loads a data set; <paramref name="phase"/> says how its recordings are filtered (sets without a filter ignore it).</summary>
+    public static async Task<Dataset> LoadAsync(string name, string dataDirectory, FilterPhase phase, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
         return name switch
         {
             "synthetic-shift" => SubjectShiftGenerator.Generate(),
-            "synthetic-eeg" or "synthetic-emg" or "synthetic-eog" => await SyntheticReplayLoader.LoadAsync(name, dataDirectory, cancellationToken).ConfigureAwait(false),
-            "uci-emg" => await UciEmgLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
+            "synthetic-eeg" or "synthetic-emg" or "synthetic-eog" => await SyntheticReplayLoader.LoadAsync(name, dataDirectory, phase, cancellationToken).ConfigureAwait(false),
+            "uci-emg" => await UciEmgLoader.LoadAsync(dataDirectory, phase, cancellationToken).ConfigureAwait(false),
             "unibo-inail" => await UniboInailLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
-            "mi-openbci" => await MiOpenBciLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
-            "eegmmidb" => await EegmmidbLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
-            "bulling-eog" => await BullingEogLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
-            "bci-essentials" => await BciEssentialsLoader.LoadAsync(dataDirectory, cancellationToken).ConfigureAwait(false),
+            "mi-openbci" => await MiOpenBciLoader.LoadAsync(dataDirectory, phase, cancellationToken).ConfigureAwait(false),
+            "eegmmidb" => await EegmmidbLoader.LoadAsync(dataDirectory, phase, cancellationToken).ConfigureAwait(false),
+            "bulling-eog" => await BullingEogLoader.LoadAsync(dataDirectory, phase, cancellationToken).ConfigureAwait(false),
+            "bci-essentials" => await BciEssentialsLoader.LoadAsync(dataDirectory, phase, cancellationToken).ConfigureAwait(false),
             _ => throw new DatasetFormatException($"unknown data set '{name}' (known: {string.Join(", ", Names)})"),
         };
     }

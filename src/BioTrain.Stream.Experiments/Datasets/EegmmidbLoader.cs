@@ -22,8 +22,9 @@ public static class EegmmidbLoader
     private static readonly string[] Folders = ["eegmmidb-physionet-S001", "eegmmidb-physionet-S002-S005-imagery"];
     private static readonly string[] Runs = ["R04", "R08", "R12"];
 
-    public static async Task<Dataset> LoadAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<Dataset> LoadAsync(string directory, FilterPhase phase, CancellationToken cancellationToken)
     {
+        var filter = Filtering.MotorImagery with { Phase = phase };
         var subjectDirs = Folders.Select(f => Path.Combine(directory, f)).Where(Directory.Exists)
             .SelectMany(f => Directory.GetDirectories(f, "S0*")).OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
         var subjects = new List<SubjectData>();
@@ -42,7 +43,7 @@ public static class EegmmidbLoader
 
                 var (recording, channels, r) = await EdfEpochs.ReadAsync(file, Channels, cancellationToken).ConfigureAwait(false);
                 rate = r;
-                Filtering.MotorImagery.Apply(channels, rate);
+                filter.Apply(channels, rate);
                 var cues = recording.Annotations.Where(a => a.Text is "T1" or "T2").Select(a => new Cue(a.Onset, a.Text == "T1" ? 0 : 1)).ToList();
                 runs.Add(CueEpochs.Cut(channels, cues, t => (int)Math.Round(t * rate), rate, 0.5, 4.0, (int)Math.Round(2 * rate), (int)Math.Round(0.5 * rate), 1000 * index));
             }
@@ -59,7 +60,7 @@ public static class EegmmidbLoader
             Model = ModelSpec.MiBmiNet(Channels.Count, samples, 2),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "eegmmidb", directory),
             Preprocessing = string.Create(CultureInfo.InvariantCulture,
-                $"EDF+ at {rate:G} Hz, 21 sensorimotor channels (FC5-FC6, C5-C6, CP5-CP6), {Filtering.MotorImagery}; 2-s windows ({samples} samples) every 0.5 s in [cue + 0.5, cue + 4] s; ")
+                $"EDF+ at {rate:G} Hz, 21 sensorimotor channels (FC5-FC6, C5-C6, CP5-CP6), {filter}; 2-s windows ({samples} samples) every 0.5 s in [cue + 0.5, cue + 4] s; ")
                 + "per-window channel mean removed, channels scaled by the subject's R04 RMS",
             SessionMeaning = "later runs R08 + R12 (same visit)",
             DefaultCalibrationTrials = [1, 2, 4, 7],

@@ -1,15 +1,24 @@
 using System.Globalization;
+using System.Reactive.Subjects;
+using BioTrain.Stream.Pipeline;
 using BioTrain.Stream.Pipeline.Dsp;
+using BioTrain.Stream.Pipeline.Operators;
 
 namespace BioTrain.Stream.Experiments.Datasets;
 
 /// <summary>
-/// The band-pass (and notch) each modality gets before windowing, as the field does it offline: Butterworth
-/// second-order sections from the pipeline's DSP, applied zero-phase (forward-backward, like scipy's
-/// sosfiltfilt) to each continuous recording, so windows carry no filter edge and no phase shift.
+/// The band-pass (and notch) each modality gets before windowing: Butterworth second-order sections from the
+/// pipeline's DSP, applied to each continuous recording either causally by the session pipeline's own filter
+/// operator (<see cref="FilterPhase.Causal"/>, the default: what a live session sees) or zero-phase
+/// (forward-backward like scipy's sosfiltfilt, as the field does offline).
 /// </summary>
 public sealed record Filtering(double Low, double High, int Order, double? NotchHz = null)
 {
+    // Pushed to the operator in live-sized pieces, so a long recording never needs one chunk of its length.
+    private const int ChunkSamples = 4096;
+
+    public FilterPhase Phase { get; init; } = FilterPhase.Causal;
+
     /// <summary>Motor-imagery EEG: 4-40 Hz keeps mu and beta (and theta edge), drops drift and mains.</summary>
     public static Filtering MotorImagery { get; } = new(4, 40, 4);
 
@@ -34,6 +43,12 @@ public sealed record Filtering(double Low, double High, int Order, double? Notch
             sections = sections.Then(Pipeline.Dsp.Notch.Design(notch, 30, sampleRate));
         }
 
+        if (Phase == FilterPhase.Causal)
+        {
+            ApplyCausal(sections, channels, sampleRate);
+            return;
+        }
+
         foreach (var channel in channels)
         {
             if (channel.Length > ZeroPhase.PadLength(sections))
@@ -43,9 +58,53 @@ public sealed record Filtering(double Low, double High, int Order, double? Notch
         }
     }
 
+    /// <summary>The recording as one regular stream through <see cref="SignalOperators.Filter"/>, written back in place.</summary>
+    private static void ApplyCausal(SecondOrderSections sections, IReadOnlyList<float[]> channels, double sampleRate)
+    {
+        var count = channels.Count == 0 ? 0 : channels[0].Length;
+        var n = channels.Count;
+        var written = 0;
+        using var source = new Subject<SignalChunk>();
+        using var filtered = source.Filter(sections).Subscribe(chunk =>
+        {
+            var values = chunk.Values;
+            for (var i = 0; i < chunk.SampleCount; i++, written++)
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    channels[c][written] = values[(i * n) + c];
+                }
+            }
+        });
+        for (var start = 0; start < count; start += ChunkSamples)
+        {
+            var length = Math.Min(ChunkSamples, count - start);
+            using var chunk = new SignalChunk(n, sampleRate, "recording", length);
+            chunk.SetSampleCount(length);
+            var values = chunk.Values;
+            var timestamps = chunk.Timestamps;
+            for (var i = 0; i < length; i++)
+            {
+                timestamps[i] = (start + i) / sampleRate;
+                for (var c = 0; c < n; c++)
+                {
+                    values[(i * n) + c] = channels[c][start + i];
+                }
+            }
+
+            source.OnNext(chunk);
+        }
+
+        source.OnCompleted();
+        if (written != count)
+        {
+            throw new InvalidOperationException($"the filter operator returned {written} of {count} samples");
+        }
+    }
+
     public override string ToString()
     {
         var notch = NotchHz is { } n ? string.Create(CultureInfo.InvariantCulture, $" + {n:G} Hz notch (Q 30)") : string.Empty;
-        return string.Create(CultureInfo.InvariantCulture, $"{Low:G}-{High:G} Hz Butterworth band-pass (order {Order}){notch}, zero-phase");
+        return string.Create(CultureInfo.InvariantCulture, $"{Low:G}-{High:G} Hz Butterworth band-pass (order {Order}){notch}, {(Phase == FilterPhase.Causal ? "causal (the session pipeline's filter)" : "zero-phase")}");
     }
 }

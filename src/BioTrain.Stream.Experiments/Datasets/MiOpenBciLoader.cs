@@ -15,8 +15,9 @@ public static class MiOpenBciLoader
     public static readonly IReadOnlyList<string> Channels = ["Pz", "Cz", "T6", "T4", "F8", "P4", "C4", "F4", "Fz", "T5", "T3", "F7", "P3", "C3", "F3"];
     public static readonly IReadOnlyList<string> Classes = ["right_hand_imagery", "rest"];
 
-    public static async Task<Dataset> LoadAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<Dataset> LoadAsync(string directory, FilterPhase phase, CancellationToken cancellationToken)
     {
+        var filter = Filtering.MotorImagery with { Phase = phase };
         var root = DatasetCatalog.RequireDirectory(Path.Combine(directory, Folder), "mi-openbci");
         var subjects = new List<SubjectData>();
         var rate = 0.0;
@@ -24,7 +25,7 @@ public static class MiOpenBciLoader
         {
             var (recording, channels, r) = await EdfEpochs.ReadAsync(file, Channels, cancellationToken).ConfigureAwait(false);
             rate = r;
-            Filtering.MotorImagery.Apply(channels, rate);
+            filter.Apply(channels, rate);
             var cues = recording.Annotations
                 .Select(a => (a.Onset, Code: a.Text.Split(':')[0]))
                 .Where(a => a.Code is "770" or "772")
@@ -49,7 +50,7 @@ public static class MiOpenBciLoader
             Model = ModelSpec.MiBmiNet(Channels.Count, samples, 2),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "mi-openbci", root),
             Preprocessing = string.Create(CultureInfo.InvariantCulture,
-                $"EDF+ at {rate:G} Hz, all 15 channels (already filtered at acquisition, 'FILT'), then {Filtering.MotorImagery}; 2-s windows ({samples} samples) every 0.25 s in [cue + 0.5, cue + 4] s; ")
+                $"EDF+ at {rate:G} Hz, all 15 channels (already filtered at acquisition, 'FILT'), then {filter}; 2-s windows ({samples} samples) every 0.25 s in [cue + 0.5, cue + 4] s; ")
                 + "per-window channel mean removed, channels scaled by the subject's RMS",
             SessionMeaning = "run",
             DefaultCalibrationTrials = [1, 2, 3],

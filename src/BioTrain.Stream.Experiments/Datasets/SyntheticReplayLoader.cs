@@ -27,7 +27,7 @@ public static class SyntheticReplayLoader
     private static ModelSpec Spec(int channels, int samples, int classes) =>
         ModelSpec.MiBmiNet(channels, samples, classes);
 
-    public static async Task<Dataset> LoadAsync(string name, string directory, CancellationToken cancellationToken)
+    public static async Task<Dataset> LoadAsync(string name, string directory, FilterPhase phase, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(directory, For(name, 1).Folder);
         DatasetCatalog.RequireDirectory(folder, name);
@@ -50,7 +50,7 @@ public static class SyntheticReplayLoader
             rate = signal.Info.NominalSrate;
             layout = For(name, rate);
             var channels = CueEpochs.Deinterleave(signal.Data.ToFloat32(), signal.Info.ChannelCount, Enumerable.Range(0, signal.Info.ChannelCount).ToList());
-            layout.Filter.Apply(channels, rate);
+            (layout.Filter with { Phase = phase }).Apply(channels, rate);
             var labels = markers.Data.GetStrings();
             var cues = new List<Cue>();
             for (var i = 0; i < labels.Length; i++)
@@ -76,7 +76,7 @@ public static class SyntheticReplayLoader
             SampleRate = rate,
             Model = layout.Model,
             Subjects = subjects,
-            Preprocessing = $"XDF signal stream at {rate:G} Hz, {layout.Filter}; {layout.Text}; per-window channel mean removed, "
+            Preprocessing = $"XDF signal stream at {rate:G} Hz, {layout.Filter with { Phase = phase }}; {layout.Text}; per-window channel mean removed, "
                 + "channels scaled by the subject's RMS",
             SessionMeaning = "recording",
             DefaultCalibrationTrials = [1],

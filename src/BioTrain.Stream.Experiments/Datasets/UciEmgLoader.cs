@@ -22,8 +22,9 @@ public static class UciEmgLoader
 
     public static readonly IReadOnlyList<string> Classes = ["rest", "fist", "wrist_flexion", "wrist_extension", "radial_deviation", "ulnar_deviation"];
 
-    public static async Task<Dataset> LoadAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<Dataset> LoadAsync(string directory, FilterPhase phase, CancellationToken cancellationToken)
     {
+        var filter = Filtering.EmgMyo with { Phase = phase };
         var root = DatasetCatalog.RequireDirectory(Path.Combine(directory, Folder), "uci-emg");
         var subjects = new List<SubjectData>();
         foreach (var subjectDir in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
@@ -39,7 +40,7 @@ public static class UciEmgLoader
             foreach (var file in series)
             {
                 var (channels, labels) = Read(await File.ReadAllLinesAsync(CheckSize(file), cancellationToken).ConfigureAwait(false), file);
-                Filtering.EmgMyo.Apply(channels, Rate);
+                filter.Apply(channels, Rate);
                 var segments = Windowing.Runs(labels, trial);
                 trial += segments.Count;
                 sessions.Add(($"series-{Path.GetFileName(file)[0]}", Windowing.Cut(channels, segments, Window, Stride)));
@@ -55,7 +56,7 @@ public static class UciEmgLoader
             SampleRate = Rate,
             Model = ModelSpec.MiBmiNet(Channels, Window, Classes.Count),
             Subjects = DatasetCatalog.RequireSubjects(subjects, "uci-emg", root),
-            Preprocessing = "1-ms rows resampled to the MYO's 200 Hz by sample-and-hold at 5-ms ticks; " + Filtering.EmgMyo + "; 0.5-s windows (100 samples) every 0.125 s inside each gesture hold, pauses (class 0) dropped; per-window channel "
+            Preprocessing = "1-ms rows resampled to the MYO's 200 Hz by sample-and-hold at 5-ms ticks; " + filter + "; 0.5-s windows (100 samples) every 0.125 s inside each gesture hold, pauses (class 0) dropped; per-window channel "
                 + "mean removed, channels scaled by the subject's series-1 RMS",
             SessionMeaning = "series (same day, minutes apart)",
             DefaultCalibrationTrials = [1, 2],
